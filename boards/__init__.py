@@ -1,0 +1,1 @@
+"""Board data modules: one per board, read by modem.board.load()."""

@@ -1,0 +1,89 @@
+"""What the command tests share on both runtimes: an in-memory line and a modem on it."""
+import os
+
+from modem.board import load
+from modem.main import make
+
+_seq = [0]
+
+
+class MemPort:
+    """A port (see modem.ports) in memory: bytes fed in, bytes written collected."""
+
+    def __init__(self):
+        self.rx = bytearray()
+        self.tx = bytearray()
+        self.pollable = None
+        self.wpollable = None
+        self.baud = 115200
+
+    def readinto(self, mv):
+        n = min(len(mv), len(self.rx))
+        mv[:n] = self.rx[:n]
+        self.rx = self.rx[n:]
+        return n
+
+    def write(self, mv):
+        self.tx += mv
+        return len(mv)
+
+    def set_baud(self, baud):
+        self.baud = baud
+
+    def take(self):
+        out = bytes(self.tx)
+        self.tx = bytearray()
+        return out
+
+
+def tmpdir():
+    _seq[0] += 1
+    path = "/tmp/gpx-test-%d-%d" % (os.getpid() if hasattr(os, "getpid") else 0, _seq[0])
+    rmtree(path)
+    return path
+
+
+def rmtree(path):
+    try:
+        names = os.listdir(path)
+    except OSError:
+        return
+    for n in names:
+        os.remove(path + "/" + n)
+    os.rmdir(path)
+
+
+class Rig:
+    """A modem on a MemPort with its flash in a fresh folder; send() returns the answer."""
+
+    def __init__(self, flash=None, echo=False, board="host"):
+        self.flash = flash or tmpdir()
+        self.port = MemPort()
+        self.modem = make(load(board), self.port, self.flash, None)
+        self.modem.start()
+        self.boot = self.port.take()
+        if not echo:
+            self.send("ATE0")
+
+    def feed(self, data):
+        self.modem.feed(memoryview(data))
+        return self.port.take()
+
+    def send(self, line):
+        return self.feed(line.encode() + b"\r")
+
+    def lines(self, line):
+        """The answer as a list of lines, the CR LF framing removed."""
+        return [x for x in self.send(line).decode().split("\r\n") if x]
+
+    def restart(self):
+        return Rig(self.flash)
+
+    def files(self):
+        try:
+            return sorted(os.listdir(self.flash))
+        except OSError:
+            return []
+
+    def close(self):
+        rmtree(self.flash)

@@ -1,0 +1,118 @@
+"""The command loop: bytes assembled into lines, echo, A/, errors, the loop surviving."""
+import unittest
+
+from kit import Rig
+
+OK = b"\r\nOK\r\n"
+ERROR = b"\r\nERROR\r\n"
+
+
+class LineTest(unittest.TestCase):
+    def setUp(self):
+        self.r = Rig()
+
+    def tearDown(self):
+        self.r.close()
+
+    def test_start_prints_wind_13(self):
+        self.assertEqual(self.r.boot, b"\r\n+WIND: 13\r\n")
+
+    def test_at_answers_ok(self):
+        self.assertEqual(self.r.send("AT"), OK)
+
+    def test_echo_is_on_after_start_and_follows_ate(self):
+        r = Rig(echo=True)
+        try:
+            self.assertEqual(r.send("AT"), b"AT\r" + OK)
+            self.assertEqual(r.send("ATE0"), b"ATE0\r" + OK)
+            self.assertEqual(r.send("AT"), OK)
+            self.assertEqual(r.send("ATE1"), OK)
+            self.assertEqual(r.send("AT"), b"AT\r" + OK)
+        finally:
+            r.close()
+
+    def test_lf_is_ignored(self):
+        self.assertEqual(self.r.feed(b"AT\r\n"), OK)
+        self.assertEqual(self.r.feed(b"\nAT\n\r"), OK)
+
+    def test_backspace_and_del_delete(self):
+        self.assertEqual(self.r.feed(b"ATQ\x08\r"), OK)
+        self.assertEqual(self.r.feed(b"ATZZ\x7f\x08\r"), OK)
+        self.assertEqual(self.r.feed(b"ATZ\x08\x08\r"), ERROR)
+
+    def test_a_slash_repeats_the_last_command(self):
+        first = self.r.send("AT#GPRSCID?")
+        self.assertEqual(first, b"\r\n#GPRSCID: 1\r\n" + OK)
+        self.assertEqual(self.r.feed(b"A/"), first)
+        self.assertEqual(self.r.feed(b"a/"), first)
+
+    def test_a_slash_with_no_command_before_is_an_error(self):
+        r = Rig(echo=True)
+        try:
+            self.assertEqual(r.feed(b"A/"), b"A/" + ERROR)
+        finally:
+            r.close()
+
+    def test_overlong_line_is_discarded_with_error_and_buffer_keeps_its_size(self):
+        size = len(self.r.modem._line)
+        self.assertEqual(self.r.feed(b"AT" + b"X" * 400 + b"\r"), ERROR)
+        self.assertEqual(len(self.r.modem._line), size)
+        self.assertEqual(self.r.send("AT"), OK)
+
+    def test_a_line_of_exactly_256_characters_is_a_command(self):
+        line = "AT#APNPW=" + "x" * (256 - 9)
+        self.assertEqual(len(line), 256)
+        self.assertEqual(self.r.send(line), b"\r\n#CME ERROR: 36929\r\n")
+
+    def test_names_are_case_insensitive_and_values_keep_their_case(self):
+        self.assertEqual(self.r.send('at#apnserv="MyApn"'), OK)
+        self.assertEqual(self.r.send("aT#ApNsErV?"), b'\r\n#APNSERV: "MyApn"\r\n' + OK)
+
+    def test_empty_lines_get_no_answer(self):
+        self.assertEqual(self.r.feed(b"\r\r  \r"), b"")
+
+    def test_malformed_lines_get_error_and_the_next_command_works(self):
+        for bad in ("HELLO", "AT#", "AT+", 'AT#APNPW="never closed', 'AT#APNPW="a"b', "AT#VALL!",
+                    "A", "AT$", "AT#VALL=?x", "ATV0", "ATQ1", "ATE2", "ATX"):
+            self.assertEqual(self.r.send(bad), ERROR, bad)
+            self.assertEqual(self.r.send("AT"), OK)
+
+    def test_unknown_commands_get_error(self):
+        for bad in ("AT#NOSUCH", "AT+NOSUCH", "AT#NOSUCH?", "AT#NOSUCH=1"):
+            self.assertEqual(self.r.send(bad), ERROR, bad)
+
+    def test_bytes_outside_ascii_make_the_line_an_error(self):
+        self.assertEqual(self.r.feed(b"AT\xff\x00\x01\r"), ERROR)
+        self.assertEqual(self.r.send("AT"), OK)
+
+    def test_random_bytes_never_stop_the_loop(self):
+        seed = 12345
+        junk = bytearray(4000)
+        for i in range(len(junk)):
+            seed = (seed * 1103515245 + 12345) & 0x7FFFFFFF
+            junk[i] = (seed >> 16) & 0xFF
+        self.r.feed(bytes(junk))
+        self.r.feed(b"\r")
+        self.assertEqual(self.r.send("AT"), OK)
+
+    def test_basic_commands_chain_on_one_line(self):
+        self.assertEqual(self.r.send("ATE0V1Q0"), OK)
+        self.assertEqual(self.r.send("AT+CMEE=2;+CMEE?"), b"\r\n+CMEE: 2\r\n" + OK)
+
+    def test_an_unforeseen_failure_answers_49155_and_the_modem_runs_on(self):
+        import modem.commands as C
+
+        def broken(m, name, op, args):
+            raise ValueError("bug")
+
+        saved = C.TABLE["#VSTATE"]
+        C.TABLE["#VSTATE"] = broken
+        try:
+            self.assertEqual(self.r.send("AT#VSTATE"), b"\r\n#CME ERROR: 49155\r\n")
+        finally:
+            C.TABLE["#VSTATE"] = saved
+        self.assertEqual(self.r.send("AT#VSTATE"), b'\r\n#STATE: "IDLE"\r\n' + OK)
+
+
+if __name__ == "__main__":
+    unittest.main()

@@ -1,0 +1,1 @@
+"""Runs before main.py on a board: nothing to do yet (the REPL stays on USB)."""

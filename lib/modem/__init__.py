@@ -1,0 +1,1 @@
+"""GenPro 2Xe compatible modem firmware: the portable modules."""

@@ -1,0 +1,118 @@
+"""CPython's side of compat.py: what MicroPython has built in, or does differently."""
+import os
+import select
+import time
+
+
+def const(x):
+    return x
+
+
+def ticks_ms():
+    return int(time.monotonic() * 1000) & 0x3FFFFFFF
+
+
+def ticks_diff(a, b):
+    d = (a - b) & 0x3FFFFFFF
+    return d - 0x40000000 if d & 0x20000000 else d
+
+
+def ticks_add(a, d):
+    return (a + d) & 0x3FFFFFFF
+
+
+def sleep_ms(ms):
+    time.sleep(ms / 1000)
+
+
+class Poller:
+    """select.poll giving (obj, events) pairs: CPython yields file numbers, mapped back."""
+
+    def __init__(self):
+        self._p = select.poll()
+        self._objs = {}
+
+    def register(self, obj, mask):
+        self._p.register(obj, mask)
+        self._objs[obj.fileno()] = obj
+
+    def modify(self, obj, mask):
+        self._p.modify(obj, mask)
+
+    def unregister(self, obj):
+        try:
+            self._p.unregister(obj)
+        except (KeyError, ValueError, OSError):
+            pass
+        self._objs.pop(obj.fileno(), None)
+
+    def poll(self, ms):
+        return [(self._objs[fd], ev) for fd, ev in self._p.poll(ms) if fd in self._objs]
+
+
+class Stream:
+    """compat.Stream on CPython: recv_into/send in place of readinto/write."""
+
+    def __init__(self, sock):
+        self.sock = sock
+        self.pollable = sock
+        sock.setblocking(False)
+
+    def fileno(self):
+        return self.sock.fileno()
+
+    def readinto(self, mv):
+        try:
+            return self.sock.recv_into(mv)
+        except BlockingIOError:
+            return None
+
+    def write(self, mv):
+        try:
+            return self.sock.send(mv)
+        except BlockingIOError:
+            return None
+
+    def close(self):
+        try:
+            self.sock.close()
+        except OSError:
+            pass
+
+
+class Fd:
+    """A bare file number that select.poll and Poller accept."""
+
+    def __init__(self, fd):
+        self.fd = fd
+
+    def fileno(self):
+        return self.fd
+
+
+class FdPort:
+    """ports.FdPort on CPython: os.read/os.write on non-blocking file numbers."""
+
+    def __init__(self, rfd=0, wfd=1):
+        self._r = rfd
+        self._w = wfd
+        os.set_blocking(rfd, False)
+        os.set_blocking(wfd, False)
+        self.pollable = Fd(rfd)
+        self.wpollable = self.pollable if wfd == rfd else Fd(wfd)
+        self.baud = 115200
+
+    def readinto(self, mv):
+        try:
+            return os.readv(self._r, [mv])
+        except BlockingIOError:
+            return 0
+
+    def write(self, mv):
+        try:
+            return os.write(self._w, mv)
+        except BlockingIOError:
+            return 0
+
+    def set_baud(self, baud):
+        self.baud = baud

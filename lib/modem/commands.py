@@ -1,0 +1,212 @@
+"""The command table: every AT command name (and alias) and its handler.
+
+A handler is h(modem, name, op, args). It returns None for a final OK, or NOFINAL when it
+printed its own final result; it raises ATError(code) for ERROR or #CME ERROR: code.
+Parameters (schema.TABLE) need no entry: every name and alias there is handled by
+at_param, under its own prefix or the other one (liberal in what we accept).
+"""
+from . import schema as S
+from .atparse import ACT, GET, SET, TEST
+from .codes import BAD_PARAMETER, ERROR, NO_LINK, ATError, text
+from .compat import const
+
+NOFINAL = const(1)
+
+
+def _digit(args, ok):
+    """The digit of a basic command (E0, V1, Q0) as an int; only the values in ok pass."""
+    d = args[0][0] if args else ""
+    v = int(d) if d else 0
+    if v not in ok:
+        raise ATError(ERROR)
+    return v
+
+
+def at_basic(m, name, op, args):
+    """E, V, Q, Z, &F, &W (ATV0 and ATQ1 refused: spec section 8)."""
+    if op != ACT:
+        raise ATError(ERROR)
+    c = name[-1]
+    if c == "E":
+        m.echo = _digit(args, (0, 1))
+    elif c == "V":
+        _digit(args, (1,))
+    elif c == "Q":
+        _digit(args, (0,))
+    elif c == "Z":
+        m.reset()
+    elif name == "&F":
+        m.params.factory()
+    # &W: every change is saved as it is made
+
+
+_IDENT = ("MANUFACTURER", "MODEL", "REVISION")
+
+
+def at_ident(m, name, op, args):
+    """ATI (all three lines), +CGMI/+GMI, +CGMM/+GMM, +CGMR/+GMR."""
+    if op == TEST:
+        return
+    if op != ACT:
+        raise ATError(ERROR)
+    which = _IDENT if name == "I" else (_IDENT["IMR".find(name[-1])],)
+    for attr in which:
+        m.info(getattr(m.board, attr))
+
+
+def at_cmee(m, name, op, args):
+    if op == GET:
+        m.info("+CMEE: %d" % m.cmee)
+    elif op == TEST:
+        m.info("+CMEE: (0-2)")
+    elif op == SET and len(args) == 1 and args[0][0] in ("0", "1", "2"):
+        m.cmee = int(args[0][0])
+    else:
+        raise ATError(BAD_PARAMETER if op == SET else ERROR)
+
+
+def at_ipr(m, name, op, args):
+    """AT+IPR: a saved parameter, applied to the line after the OK."""
+    if op == TEST:
+        m.info("+IPR: (),(%s)" % ",".join(str(b) for b in S.BAUDS))
+        return
+    at_param(m, name, op, args)
+    if op == SET:
+        m.after_ok = m.apply_baud
+
+
+def at_cpin(m, name, op, args):
+    if op == GET:
+        m.info("+CPIN: READY")
+    elif op != TEST:
+        raise ATError(ERROR)
+
+
+def at_param(m, name, op, args):
+    """Set and get of every parameter of the schema (DECISIONS.md section 2)."""
+    row = S.find(name[1:])
+    p = m.params
+    shown = row[S.NAME]
+    if op == TEST:
+        return
+    if op == ACT:
+        raise ATError(ERROR)
+    if row[S.GROUP] != "T":
+        if op == GET:
+            m.info(p.line(shown, shown))
+        else:
+            p.set(row, 0, args)
+    elif op == GET:
+        for sock in S.SOCKETS:
+            m.info(p.line(shown, shown, sock))
+    else:
+        sock = socket_id(args[:1])
+        if len(args) == 1:
+            m.info(p.line(shown, shown, sock))
+        else:
+            p.set(row, sock, args[1:])
+
+
+def socket_id(args):
+    """The socket id of a one-argument list, 1 or 2, or ATError(36929)."""
+    if len(args) != 1 or args[0][0] not in ("1", "2"):
+        raise ATError(BAD_PARAMETER)
+    return int(args[0][0])
+
+
+def _lines(m, lines):
+    for text in lines:
+        m.info(text)
+
+
+def at_display(m, name, op, args):
+    """VGPRS, VFTP, VTCP[=id], VALL, VVERSION, VSTATE (DECISIONS.md section 3)."""
+    p = m.params
+    if name == "#VTCP" and op == SET:
+        _lines(m, p.block(S.VTCP, socket_id(args)))
+        return
+    if op != ACT:
+        raise ATError(ERROR)
+    if name == "#VGPRS":
+        _lines(m, p.block(S.VGPRS))
+    elif name == "#VFTP":
+        _lines(m, p.block(S.VFTP))
+    elif name == "#VTCP":
+        _lines(m, p.block(S.VTCP, 1))
+        _lines(m, p.block(S.VTCP, 2))
+    elif name == "#VSTATE":
+        m.info('#STATE: "%s"' % m.state())
+    else:
+        m.info("#VERSION: " + m.board.VERSION)
+        if name == "#VALL":
+            for table, sock in ((S.VGPRS, 0), (S.VFTP, 0), (S.VALL_TCP, 1), (S.VALL_TCP, 2),
+                                (S.VSNTP, 0)):
+                m.info("")
+                _lines(m, p.block(table, sock))
+
+
+def at_cstop(m, name, op, args):
+    if op != ACT:
+        raise ATError(ERROR)
+
+
+def at_needs_link(m, name, op, args):
+    """Commands of later issues: they need the link, which is not up yet."""
+    raise ATError(NO_LINK)
+
+
+TABLE = {
+    "E": at_basic,
+    "V": at_basic,
+    "Q": at_basic,
+    "Z": at_basic,
+    "&F": at_basic,
+    "&W": at_basic,
+    "I": at_ident,
+    "+CGMI": at_ident,
+    "+GMI": at_ident,
+    "+CGMM": at_ident,
+    "+GMM": at_ident,
+    "+CGMR": at_ident,
+    "+GMR": at_ident,
+    "+CMEE": at_cmee,
+    "+IPR": at_ipr,
+    "+CPIN": at_cpin,
+    "#VGPRS": at_display,
+    "#VFTP": at_display,
+    "#VTCP": at_display,
+    "#VALL": at_display,
+    "#VVERSION": at_display,
+    "#VSTATE": at_display,
+    "#CONNECTIONSTOP": at_cstop,
+    "#CONNECTIONSTART": at_needs_link,
+    "#DISPLAYIP": at_needs_link,
+    "#OTCP": at_needs_link,
+    "#LTCPSTART": at_needs_link,
+    "#LTCPSTOP": at_needs_link,
+    "#LTCPPORT": at_needs_link,
+    "#FTPGET": at_needs_link,
+    "#FTPPUT": at_needs_link,
+    "#FTTPUT": at_needs_link,
+    "+EGNTP": at_needs_link,
+    "+EGNTPT": at_needs_link,
+}
+
+
+def lookup(name):
+    """The handler of a command name as atparse gives it (E, &F, #VALL, +CMEE), or None."""
+    h = TABLE.get(name)
+    if h is None and name[0] in "#+":
+        row = S.find(name[1:])
+        if row is not None and (row[S.GROUP] != "X" or name[0] == row[S.PREFIX]):
+            h = at_param
+    return h
+
+
+def error_text(code, cmee):
+    """The final result line for an error code under AT+CMEE=cmee."""
+    if code == ERROR or cmee == 0:
+        return "ERROR"
+    if cmee == 2:
+        return "#CME ERROR: " + text(code)
+    return "#CME ERROR: %d" % code

@@ -1,0 +1,39 @@
+"""Starts the modem for a board: parameters from flash, the UART, the command loop."""
+import sys
+
+from .board import load
+from .core import Modem
+from .params import Params
+from .ports import FdPort
+from .store import Store
+
+
+def log(text):
+    sys.stderr.write("modem: " + text + "\n")
+
+
+def make(board, port, flash_dir, logger=log):
+    return Modem(port, board, Params(Store(flash_dir, "params.gpx")), logger)
+
+
+def run(board_name="host", flash_dir=None):
+    board = load(board_name)
+    if flash_dir is None:
+        flash_dir = board.FLASH_DIR
+    port = FdPort(0, 1) if board.UART is None else _uart(board)
+    modem = make(board, port, flash_dir)
+    modem.start()
+    log("ready")
+    try:
+        while True:
+            modem.step(1000)
+    except KeyboardInterrupt:
+        log("stopped")
+
+
+def _uart(board):
+    from machine import UART  # the board layer only
+
+    from .ports import UartPort
+
+    return UartPort(UART(**board.UART))

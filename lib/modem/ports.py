@@ -1,0 +1,68 @@
+"""The serial line as the modem sees it: non-blocking readinto/write on any UART-like object.
+
+A port has:
+  readinto(mv) -> int   bytes read, 0 when nothing is there now (never blocks)
+  write(mv)    -> int   bytes taken, 0 when the line cannot take any now (never blocks)
+  pollable              the object to register with compat.Poller for POLLIN
+  wpollable             the one to register for POLLOUT (may be the same object)
+  set_baud(baud)        change the line speed (no-op where there is none)
+"""
+from .compat import MPY
+
+
+class UartPort:
+    """A machine.UART (or anything with its read/write API) as the modem's line."""
+
+    def __init__(self, uart):
+        self.uart = uart
+        self.pollable = uart
+        self.wpollable = uart
+        self.baud = 0
+
+    def readinto(self, mv):
+        return self.uart.readinto(mv) or 0
+
+    def write(self, mv):
+        return self.uart.write(mv) or 0
+
+    def set_baud(self, baud):
+        if baud != self.baud:
+            self.uart.init(baudrate=baud)
+            self.baud = baud
+
+
+if MPY:
+
+    class FdPort:
+        """The unix port's stdin/stdout (a pty master, O_NONBLOCK) as the modem's line."""
+
+        def __init__(self, rfd=0, wfd=1):
+            import sys
+
+            self._r = sys.stdin.buffer
+            self._w = sys.stdout.buffer
+            self.pollable = sys.stdin
+            self.wpollable = sys.stdout
+            self.baud = 115200
+
+        def readinto(self, mv):
+            try:
+                return self._r.readinto(mv) or 0
+            except OSError as e:
+                if e.errno == 11:
+                    return 0
+                raise
+
+        def write(self, mv):
+            try:
+                return self._w.write(mv) or 0
+            except OSError as e:
+                if e.errno == 11:
+                    return 0
+                raise
+
+        def set_baud(self, baud):
+            self.baud = baud
+
+else:
+    from ._cpython import FdPort  # noqa: F401

@@ -1,0 +1,92 @@
+"""A small file saved atomically with a checksum: the parameters' home in flash.
+
+Save writes `<name>.tmp`, then renames it over `<name>` (atomic on POSIX and littlefs),
+so power lost at any moment leaves the old file or the new one. A file whose checksum
+does not match is moved aside to `<name>.bad` for diagnosis, never silently deleted.
+"""
+import os
+from binascii import crc32
+
+_MAGIC = b"GPX1 "
+
+MISSING = "missing"
+OK = "ok"
+CORRUPT = "corrupt"
+
+
+class Store:
+    def __init__(self, folder, name):
+        if folder and not _exists(folder):
+            _makedirs(folder)
+        self.path = (folder.rstrip("/") + "/" + name) if folder else name
+        self.status = MISSING
+
+    def load(self):
+        """The saved body (bytes), or None if there is none or it is broken."""
+        try:
+            with open(self.path, "rb") as f:
+                data = f.read()
+        except OSError:
+            self.status = MISSING
+            return None
+        body = _check(data)
+        if body is None:
+            self.status = CORRUPT
+            try:
+                os.rename(self.path, self.path + ".bad")
+            except OSError:
+                pass
+            return None
+        self.status = OK
+        return body
+
+    def save(self, body):
+        tmp = self.path + ".tmp"
+        head = b"%s%08x %d\n" % (_MAGIC, crc32(body) & 0xFFFFFFFF, len(body))
+        with open(tmp, "wb") as f:
+            f.write(head)
+            f.write(body)
+            _sync(f)
+        os.rename(tmp, self.path)
+
+
+def _check(data):
+    nl = data.find(b"\n")
+    if nl < 0 or not data.startswith(_MAGIC):
+        return None
+    try:
+        crc, size = data[len(_MAGIC):nl].split(b" ")
+        crc = int(crc, 16)
+        size = int(size)
+    except ValueError:
+        return None
+    body = data[nl + 1:]
+    if len(body) != size or crc32(body) & 0xFFFFFFFF != crc:
+        return None
+    return body
+
+
+def _sync(f):
+    f.flush()
+    fsync = getattr(os, "fsync", None)
+    if fsync is not None:
+        try:
+            fsync(f.fileno())
+        except (AttributeError, OSError):
+            pass
+
+
+def _exists(path):
+    try:
+        os.stat(path)
+        return True
+    except OSError:
+        return False
+
+
+def _makedirs(path):
+    part = ""
+    for name in path.split("/"):
+        part = part + name + "/" if part or name else "/"
+        if name and not _exists(part):
+            os.mkdir(part.rstrip("/"))
