@@ -1,0 +1,272 @@
+"""Every AT# parameter: set, get, aliases, limits, displays byte for byte, saved to flash."""
+import unittest
+
+from kit import Rig
+
+OK = b"\r\nOK\r\n"
+BAD = b"\r\n#CME ERROR: 36929\r\n"
+
+# name, a legal value as sent, how it is then shown, illegal values (each keeps the old one)
+SINGLE = (
+    ("APNPW", '"aces"', '"aces"', ('"' + "x" * 65 + '"', "")),
+    ("APNSERV", '"' + "a" * 96 + '"', '"' + "a" * 96 + '"', ('"' + "a" * 97 + '"',)),
+    ("APNUN", "a2b", '"a2b"', ('"' + "u" * 65 + '"', '"a","b"')),
+    ("GPRSMODE", "0", "0", ("2", "-1", "x", "1,1")),
+    ("GPRSCID", "4", "4", ("0", "5", "1.5", "")),
+    ("FTPGETFILENAME", '"Data File.csv"', '"Data File.csv"', ('"' + "f" * 65 + '"',)),
+    ("FTPGETPATH", '"/list"', '"/list"', ('"' + "p" * 65 + '"',)),
+    ("FTPMODE", "1", "1", ("2", "on")),
+    ("FTPPORT", '"2121"', "2121", ("65536", "000021", "-1", "21a", '""')),
+    ("FTPPUTFILENAME", '"Testseb3.txt"', '"Testseb3.txt"', ('"' + "f" * 65 + '"',)),
+    ("FTPPUTPATH", '"/up"', '"/up"', ('"' + "p" * 65 + '"',)),
+    ("FTPPW", '"mypass"', '"mypass"', ('"' + "w" * 65 + '"',)),
+    ("FTPSERV", '"mytestwebsite.com"', '"mytestwebsite.com"',
+     ('"1.2.3.256"', '"1.2.3"', '"bad host!"', '"' + "h" * 65 + '"')),
+    ("FTPUN", '"myname"', '"myname"', ('"' + "n" * 65 + '"',)),
+    ("EGNTPPORT", "12323", "12323", ("65536", "123456", "x")),
+    ("EGNTPWAIT", "300", "300", ("9", "301", "")),
+)
+
+
+class ParamTest(unittest.TestCase):
+    def setUp(self):
+        self.r = Rig()
+
+    def tearDown(self):
+        self.r.close()
+
+    def get(self, name, prefix="#"):
+        return self.r.send("AT%s%s?" % (prefix, name))
+
+    def test_every_single_parameter_sets_gets_and_refuses_illegal_values(self):
+        for name, value, shown, bad in SINGLE:
+            prefix = "+" if name.startswith("EGNTP") else "#"
+            self.assertEqual(self.r.send("AT%s%s=%s" % (prefix, name, value)), OK, name)
+            want = ("\r\n%s%s: %s\r\n" % (prefix, name, shown)).encode() + OK
+            self.assertEqual(self.get(name, prefix), want, name)
+            for b in bad:
+                self.assertEqual(self.r.send("AT%s%s=%s" % (prefix, name, b)), BAD, (name, b))
+                self.assertEqual(self.get(name, prefix), want, (name, b))
+
+    def test_ftptype_takes_a_or_i_in_either_case_and_prints_the_spec_quirk(self):
+        self.assertEqual(self.get("FTPTYPE"), b"\r\n#FTPTYPE = I\r\n" + OK)
+        for v, shown in (("a", b"A"), ('"I"', b"I"), ("A", b"A"), ("i", b"I")):
+            self.assertEqual(self.r.send("AT#FTPTYPE=" + v), OK)
+            self.assertEqual(self.get("FTPTYPE"), b"\r\n#FTPTYPE = " + shown + b"\r\n" + OK)
+        for bad in ("B", "AI", '""', "1"):
+            self.assertEqual(self.r.send("AT#FTPTYPE=" + bad), BAD)
+        self.assertEqual(self.get("FTPTYPE"), b"\r\n#FTPTYPE = I\r\n" + OK)
+
+    def test_egntputc_takes_hours_and_minutes(self):
+        self.assertEqual(self.r.send("AT+EGNTPUTC=9,30"), OK)
+        self.assertEqual(self.get("EGNTPUTC", "+"), b"\r\n+EGNTPUTC: 9,30\r\n" + OK)
+        self.assertEqual(self.r.send('AT+EGNTPUTC="-11"'), OK)
+        self.assertEqual(self.get("EGNTPUTC", "+"), b"\r\n+EGNTPUTC: -11,0\r\n" + OK)
+        self.assertEqual(self.r.send("AT+EGNTPUTC=12,59"), OK)
+        for bad in ("-12", "13", "1,60", "1,-1", "1,2,3", "x", "1,"):
+            self.assertEqual(self.r.send("AT+EGNTPUTC=" + bad), BAD, bad)
+        self.assertEqual(self.get("EGNTPUTC", "+"), b"\r\n+EGNTPUTC: 12,59\r\n" + OK)
+
+    def test_socket_parameters_have_a_value_per_id_and_a_get_form(self):
+        self.assertEqual(self.r.send("AT#DLEMODE=2,0"), OK)
+        self.assertEqual(self.r.send("AT#DLEMODE=1"), b"\r\n#DLEMODE: 1,1\r\n" + OK)
+        self.assertEqual(self.r.send("AT#DLEMODE=2"), b"\r\n#DLEMODE: 2,0\r\n" + OK)
+        self.assertEqual(self.r.send("AT#DLEMODE?"),
+                         b"\r\n#DLEMODE: 1,1\r\n#DLEMODE: 2,0\r\n" + OK)
+        for bad in ("3,1", "0,1", "1,2", "x,1", "3", ",1", "1,"):
+            self.assertEqual(self.r.send("AT#DLEMODE=" + bad), BAD, bad)
+        self.assertEqual(self.r.send("AT#DLEMODE?"),
+                         b"\r\n#DLEMODE: 1,1\r\n#DLEMODE: 2,0\r\n" + OK)
+
+    def test_tcptxdelay_is_a_multiple_of_20_up_to_32760(self):
+        for v in ("0", "20", "32760"):
+            self.assertEqual(self.r.send("AT#TCPTXDELAY=1," + v), OK)
+        for bad in ("30", "32780", "-20", "1e3"):
+            self.assertEqual(self.r.send("AT#TCPTXDELAY=1," + bad), BAD, bad)
+        self.assertEqual(self.r.send("AT#TCPTXDELAY=1"), b"\r\n#TCPTXDELAY: 1,32760\r\n" + OK)
+
+    def test_tcpserv_takes_addresses_names_and_the_any_peer_values(self):
+        for v in ('"255.255.255.255"', '"distantserver.com"', "0", '""', "10.1.2.3"):
+            self.assertEqual(self.r.send("AT#TCPSERV=1," + v), OK, v)
+        for bad in ('"1.2.3.4.5"', '"256.1.1.1"', '"a b"', '"' + "h" * 65 + '"'):
+            self.assertEqual(self.r.send("AT#TCPSERV=1," + bad), BAD, bad)
+        self.assertEqual(self.r.send("AT#TCPSERV=1"), b'\r\n#TCPSERV: 1,"10.1.2.3"\r\n' + OK)
+
+    def test_aliases_set_and_get_under_the_canonical_name(self):
+        pairs = (("FTTPW", '"pw"', "FTPPW"), ("FTTPUTFILENAME", '"f.txt"', "FTPPUTFILENAME"),
+                 ("FTTPUTPATH", '"/p"', "FTPPUTPATH"))
+        for alias, value, name in pairs:
+            self.assertEqual(self.r.send("AT#%s=%s" % (alias, value)), OK)
+            want = ("\r\n#%s: %s\r\n" % (name, value)).encode() + OK
+            self.assertEqual(self.r.send("AT#%s?" % alias), want)
+            self.assertEqual(self.r.send("AT#%s?" % name), want)
+        self.assertEqual(self.r.send('AT#TCPPOINT=1,"1025"'), OK)
+        self.assertEqual(self.r.send("AT#TCPPOINT=1"), b"\r\n#TCPPORT: 1,1025\r\n" + OK)
+        self.assertEqual(self.r.send('AT#TCPSEV=2,"h.example"'), OK)
+        self.assertEqual(self.r.send("AT#TCPSERV=2"), b'\r\n#TCPSERV: 2,"h.example"\r\n' + OK)
+        self.assertEqual(self.r.send("AT+EGNTWAIT=45"), OK)
+        self.assertEqual(self.r.send("AT+EGNTPWAIT?"), b"\r\n+EGNTPWAIT: 45\r\n" + OK)
+
+    def test_spaces_after_the_prefix_and_either_prefix_are_accepted(self):
+        self.assertEqual(self.r.send("AT# GPRSCID?"), b"\r\n#GPRSCID: 1\r\n" + OK)
+        self.assertEqual(self.r.send("AT#EGNTPPORT?"), b"\r\n+EGNTPPORT: 123\r\n" + OK)
+
+    def test_a_value_missing_after_equals_is_refused(self):
+        for bad in ("AT#GPRSCID=", "AT#GPRSCID=,1", "AT#APNSERV=", "AT#TCPPORT=1,"):
+            self.assertEqual(self.r.send(bad), BAD, bad)
+
+    def test_vgprs_vftp_vtcp_match_the_spec_examples(self):
+        for line in ('AT#APNPW="aces"', 'AT#APNSERV="a2myoperator.com"', 'AT#APNUN="a2b"',
+                     'AT#FTPPUTFILENAME="Testseb3.txt"', 'AT#FTPPW="mypass"',
+                     'AT#FTPSERV="mytestwebsite.com"', 'AT#FTPUN="myname"'):
+            self.assertEqual(self.r.send(line), OK)
+        self.assertEqual(self.r.send("AT#VGPRS"), (
+            '\r\n#APNPW: "aces"\r\n#APNSERV: "a2myoperator.com"\r\n#APNUN: "a2b"\r\n'
+            "#GPRSMODE: 1\r\n#GPRSCID: 1\r\n").encode() + OK)
+        self.assertEqual(self.r.send("AT#VFTP"), (
+            '\r\n#FTPGETFILENAME: ""\r\n#FTPGETPATH: "."\r\n#FTPMODE: 0\r\n#FTPPORT: 21\r\n'
+            '#FTPPUTFILENAME: "Testseb3.txt"\r\n#FTPPUTPATH: "."\r\n#FTPPW: "mypass"\r\n'
+            '#FTPSERV: "mytestwebsite.com"\r\n#FTPTYPE = I\r\n#FTPUN: "myname"\r\n').encode()
+            + OK)
+        self.assertEqual(self.r.send("AT#VTCP=2"), (
+            '\r\n#DLEMODE: 2,1\r\n#TCPSERV: 2,""\r\n#TCPPOINT: 2,0\r\n#TCPTXDELAY: 2,100\r\n'
+        ).encode() + OK)
+        both = self.r.send("AT#VTCP")
+        self.assertTrue(both.startswith(b'\r\n#DLEMODE: 1,1\r\n#TCPSERV: 1,""\r\n'))
+        self.assertIn(b"#TCPTXDELAY: 1,100\r\n#DLEMODE: 2,1\r\n", both)
+        self.assertEqual(self.r.send("AT#VTCP=3"), BAD)
+
+    def test_vall_prints_every_block_in_the_spec_order(self):
+        version = self.r.modem.board.VERSION
+        want = (
+            "\r\n#VERSION: " + version + "\r\n\r\n"
+            '#APNPW: ""\r\n#APNSERV: ""\r\n#APNUN: ""\r\n#GPRSMODE: 1\r\n#GPRSCID: 1\r\n\r\n'
+            '#FTPGETFILENAME: ""\r\n#FTPGETPATH: "."\r\n#FTPMODE: 0\r\n#FTPPORT: 21\r\n'
+            '#FTPPUTFILENAME: ""\r\n#FTPPUTPATH: "."\r\n#FTPPW: ""\r\n#FTPSERV: ""\r\n'
+            '#FTPTYPE = I\r\n#FTPUN: ""\r\n\r\n'
+            '#DLEMODE: 1,1\r\n#TCPPORT: 1,0\r\n#TCPSERV: 1,""\r\n#TCPTXDELAY: 1,100\r\n\r\n'
+            '#DLEMODE: 2,1\r\n#TCPPORT: 2,0\r\n#TCPSERV: 2,""\r\n#TCPTXDELAY: 2,100\r\n\r\n'
+            "+EGNTPPORT: 123\r\n+EGNTPUTC: 0,0\r\n+EGNTPWAIT: 30\r\n")
+        self.assertEqual(self.r.send("AT#VALL"), want.encode() + OK)
+        self.assertEqual(self.r.send("AT#VVERSION"),
+                         ("\r\n#VERSION: " + version + "\r\n").encode() + OK)
+
+    def test_values_are_saved_and_survive_a_restart(self):
+        self.r.send('AT#APNSERV="internet-entreprise"')
+        self.r.send("AT#TCPPORT=2,1025")
+        self.r.send("AT+EGNTPUTC=-3,30")
+        r2 = self.r.restart()
+        self.assertEqual(r2.send("AT#APNSERV?"), b'\r\n#APNSERV: "internet-entreprise"\r\n' + OK)
+        self.assertEqual(r2.send("AT#TCPPORT=2"), b"\r\n#TCPPORT: 2,1025\r\n" + OK)
+        self.assertEqual(r2.send("AT+EGNTPUTC?"), b"\r\n+EGNTPUTC: -3,30\r\n" + OK)
+
+    def test_an_unchanged_value_is_not_written_again(self):
+        saves = []
+        store = self.r.modem.params.store
+        real = store.save
+        store.save = lambda body: (saves.append(1), real(body))
+        self.r.send("AT#GPRSCID=2")
+        self.r.send("AT#GPRSCID=2")
+        self.r.send('AT#GPRSCID="2"')
+        self.r.send("AT#GPRSCID=9")
+        self.assertEqual(len(saves), 1)
+
+    def test_a_corrupt_file_means_defaults_and_is_kept_aside(self):
+        self.r.send('AT#APNUN="someone"')
+        path = self.r.flash + "/params.gpx"
+        with open(path, "rb") as f:
+            data = bytearray(f.read())
+        data[-3] ^= 0x01
+        with open(path, "wb") as f:
+            f.write(data)
+        r2 = self.r.restart()
+        self.assertEqual(r2.send("AT#APNUN?"), b'\r\n#APNUN: ""\r\n' + OK)
+        self.assertIn("params.gpx.bad", r2.files())
+        self.assertEqual(r2.send('AT#APNUN="again"'), OK)
+        self.assertEqual(r2.restart().send("AT#APNUN?"), b'\r\n#APNUN: "again"\r\n' + OK)
+
+    def test_a_saved_value_that_is_not_legal_falls_back_to_its_default(self):
+        self.r.send("AT#GPRSCID=3")
+        self.r.send('AT#APNPW="kept"')
+        store = self.r.modem.params.store
+        body = store.load().replace(b'"GPRSCID": 3', b'"GPRSCID": 99')
+        store.save(body)
+        r2 = self.r.restart()
+        self.assertEqual(r2.send("AT#GPRSCID?"), b"\r\n#GPRSCID: 1\r\n" + OK)
+        self.assertEqual(r2.send("AT#APNPW?"), b'\r\n#APNPW: "kept"\r\n' + OK)
+
+    def test_at_f_restores_factory_defaults_and_saves_them(self):
+        self.r.send('AT#APNSERV="x"')
+        self.r.send("AT#DLEMODE=1,0")
+        self.assertEqual(self.r.send("AT&F"), OK)
+        self.assertEqual(self.r.send("AT#APNSERV?"), b'\r\n#APNSERV: ""\r\n' + OK)
+        self.assertEqual(self.r.restart().send("AT#DLEMODE=1"), b"\r\n#DLEMODE: 1,1\r\n" + OK)
+
+    def test_atz_reloads_the_saved_parameters_and_resets_the_session(self):
+        self.r.send("AT+CMEE=0")
+        self.r.send('AT#APNSERV="saved"')
+        self.r.modem.params.values["APNSERV"] = "only in ram"
+        self.assertEqual(self.r.send("ATZ"), OK)
+        self.assertEqual(self.r.send("AT"), b"AT\r" + OK)  # echo back on
+        self.r.send("ATE0")
+        self.assertEqual(self.r.send("AT#APNSERV?"), b'\r\n#APNSERV: "saved"\r\n' + OK)
+        self.assertEqual(self.r.send("AT+CMEE?"), b"\r\n+CMEE: 1\r\n" + OK)
+
+
+class BasicTest(unittest.TestCase):
+    def setUp(self):
+        self.r = Rig()
+
+    def tearDown(self):
+        self.r.close()
+
+    def test_v1_q0_and_w_answer_ok(self):
+        for c in ("ATV1", "ATV", "ATQ0", "ATQ", "AT&W", "ATE0"):
+            want = b"\r\nERROR\r\n" if c == "ATV" else OK
+            self.assertEqual(self.r.send(c), want, c)
+
+    def test_identification(self):
+        b = self.r.modem.board
+        self.assertEqual(self.r.lines("ATI"), [b.MANUFACTURER, b.MODEL, b.REVISION, "OK"])
+        for c, v in (("+CGMI", b.MANUFACTURER), ("+GMI", b.MANUFACTURER), ("+CGMM", b.MODEL),
+                     ("+GMM", b.MODEL), ("+CGMR", b.REVISION), ("+GMR", b.REVISION)):
+            self.assertEqual(self.r.lines("AT" + c), [v, "OK"])
+
+    def test_cmee_chooses_how_errors_are_shown(self):
+        self.assertEqual(self.r.send("AT+CMEE?"), b"\r\n+CMEE: 1\r\n" + OK)
+        self.assertEqual(self.r.send("AT#GPRSCID=9"), BAD)
+        self.assertEqual(self.r.send("AT+CMEE=2"), OK)
+        self.assertEqual(self.r.send("AT#GPRSCID=9"),
+                         b"\r\n#CME ERROR: Bad parameter configuration attempt\r\n")
+        self.assertEqual(self.r.send("AT+CMEE=0"), OK)
+        self.assertEqual(self.r.send("AT#GPRSCID=9"), b"\r\nERROR\r\n")
+        self.assertEqual(self.r.send("AT+CMEE=3"), b"\r\nERROR\r\n")
+        self.assertEqual(self.r.send("AT+CMEE?"), b"\r\n+CMEE: 0\r\n" + OK)
+
+    def test_ipr_changes_the_line_speed_after_ok_and_is_saved(self):
+        self.assertEqual(self.r.send("AT+IPR?"), b"\r\n+IPR: 115200\r\n" + OK)
+        self.assertEqual(self.r.send("AT+IPR=9600"), OK)
+        self.assertEqual(self.r.port.baud, 9600)
+        for bad in ("1234", "0", "x"):
+            self.assertEqual(self.r.send("AT+IPR=" + bad), BAD, bad)
+        self.assertEqual(self.r.port.baud, 9600)
+        r2 = self.r.restart()
+        self.assertEqual(r2.port.baud, 9600)
+        self.assertEqual(r2.send("AT+IPR?"), b"\r\n+IPR: 9600\r\n" + OK)
+
+    def test_cpin_is_ready(self):
+        self.assertEqual(self.r.send("AT+CPIN?"), b"\r\n+CPIN: READY\r\n" + OK)
+
+    def test_vstate_is_idle_and_connectionstop_answers_ok(self):
+        self.assertEqual(self.r.send("AT#VSTATE"), b'\r\n#STATE: "IDLE"\r\n' + OK)
+        self.assertEqual(self.r.send("AT#CONNECTIONSTOP"), OK)
+
+    def test_commands_that_need_the_link_answer_35867_while_it_is_down(self):
+        for c in ("AT#CONNECTIONSTART", "AT#DISPLAYIP", "AT#OTCP=1", "AT#LTCPSTART=1",
+                  "AT#LTCPSTOP=1", "AT#LTCPPORT=1", "AT#FTPGET", "AT#FTPPUT", "AT#FTTPUT",
+                  "AT+EGNTP=1", "AT+EGNTPT=1"):
+            self.assertEqual(self.r.send(c), b"\r\n#CME ERROR: 35867\r\n", c)
+
+
+if __name__ == "__main__":
+    unittest.main()
