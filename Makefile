@@ -37,7 +37,7 @@ $(HOSTMPY)/.built: $(SOURCES) $(VENV)/.installed
 	touch $@
 
 run: $(HOSTMPY)/.built
-	$(BIN)/python tools/sim.py --runtime $(RUNTIME) --heap $(HEAP) --flash $(FLASH) \
+	@$(BIN)/python tools/sim.py --runtime $(RUNTIME) --heap $(HEAP) --flash $(FLASH) \
 	  --board $(BOARD) $(if $(LINK),--link $(LINK))
 
 # Every module compiled for both chips: viper errors only show here.

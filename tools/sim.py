@@ -26,10 +26,19 @@ def command(runtime, heap, micropython=None):
     return [mp, "-X", "heapsize=" + heap, main]
 
 
+# The unix port loads the modules compiled by `make` (as a board does): compiling the
+# sources at start-up would need more heap than the modem itself.
+BUILD = os.path.join(ROOT, "build", "x64")
+
+
 def environment(runtime, flash, board):
     env = dict(os.environ)
-    path = os.pathsep.join([os.path.join(ROOT, "lib"), ROOT])
-    env["MICROPYPATH" if runtime == "micropython" else "PYTHONPATH"] = path
+    if runtime == "micropython":
+        if not os.path.exists(os.path.join(BUILD, ".built")):
+            raise RuntimeError("no compiled modules in %s: run make first" % BUILD)
+        env["MICROPYPATH"] = BUILD
+    else:
+        env["PYTHONPATH"] = os.pathsep.join([os.path.join(ROOT, "lib"), ROOT])
     env["MODEM_FLASH"] = os.path.abspath(flash)
     env["MODEM_BOARD"] = board
     return env

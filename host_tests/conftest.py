@@ -1,0 +1,72 @@
+"""Fixtures shared by the host tests: the modem on a real pty, under either runtime."""
+import os
+import subprocess
+import sys
+import time
+
+import pytest
+import serial
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(ROOT, "tools"))
+
+import sim  # noqa: E402
+
+MICROPYTHON = os.path.join(os.path.dirname(sys.executable), "micropython")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def compiled():
+    """The unix port runs the compiled modules: build them if `make` has not."""
+    subprocess.run(["make", "-s", "build/x64/.built"], cwd=ROOT, check=True)
+
+
+class Line:
+    """A host program on the modem's pty (pyserial), with helpers to talk AT."""
+
+    def __init__(self, path):
+        self.s = serial.Serial(path, 115200, timeout=5)
+
+    def cmd(self, text, until=b"OK\r\n"):
+        self.s.write(text.encode() + b"\r")
+        return self.read_until(until)
+
+    def read_until(self, marker, timeout=5):
+        self.s.timeout = timeout
+        data = self.s.read_until(marker)
+        if not data.endswith(marker):
+            raise AssertionError("no %r in %r" % (marker, data))
+        return data
+
+    def close(self):
+        self.s.close()
+
+
+@pytest.fixture(params=["micropython", "cpython"])
+def runtime(request):
+    return request.param
+
+
+def start(runtime, flash, heap="64K", link=None):
+    s = sim.Sim(runtime, heap, str(flash), link=link, micropython=MICROPYTHON)
+    s.wait_ready()
+    return s
+
+
+@pytest.fixture
+def modem(runtime, tmp_path):
+    """(sim, line): the modem started on a pty, a pyserial line open on it."""
+    s = start(runtime, tmp_path / "flash")
+    line = Line(s.name)
+    yield s, line
+    line.close()
+    s.stop()
+
+
+def wait_for(cond, timeout=5):
+    t = time.time() + timeout
+    while time.time() < t:
+        if cond():
+            return True
+        time.sleep(0.05)
+    return False

@@ -1,0 +1,107 @@
+"""End to end: the modem process on a real pseudo-terminal, a serial program on the other side."""
+import os
+import select
+import signal
+import subprocess
+import sys
+
+from conftest import ROOT, Line, start
+
+
+def test_wind_13_is_the_first_thing_on_the_line(runtime, tmp_path):
+    s = start(runtime, tmp_path / "flash")
+    try:
+        got = b""
+        while b"+WIND: 13\r\n" not in got:
+            r, _, _ = select.select([s.slave], [], [], 5)
+            assert r, got
+            got += os.read(s.slave, 100)
+        assert got == b"\r\n+WIND: 13\r\n"
+    finally:
+        s.stop()
+
+
+def test_at_answers_ok_with_echo(modem):
+    s, line = modem
+    assert line.cmd("AT") == b"AT\r\r\nOK\r\n"
+    assert line.cmd("ATE0") == b"ATE0\r\r\nOK\r\n"
+    assert line.cmd("AT") == b"\r\nOK\r\n"
+
+
+def test_commands_split_across_writes_and_sent_in_one_burst(modem):
+    s, line = modem
+    line.cmd("ATE0")
+    for ch in b"AT#GPRSCID?":
+        line.s.write(bytes([ch]))
+    line.s.write(b"\r")
+    assert line.read_until(b"OK\r\n") == b"\r\n#GPRSCID: 1\r\n\r\nOK\r\n"
+    line.s.write(b"AT\rAT\rAT#VSTATE\r")
+    got = line.read_until(b'"IDLE"\r\n\r\nOK\r\n')
+    assert got == b'\r\nOK\r\n\r\nOK\r\n\r\n#STATE: "IDLE"\r\n\r\nOK\r\n'
+
+
+def test_parameters_survive_a_restart(runtime, tmp_path):
+    s = start(runtime, tmp_path / "flash")
+    line = Line(s.name)
+    assert line.cmd('AT#APNSERV="internet-entreprise"').endswith(b"\r\nOK\r\n")
+    line.close()
+    assert s.stop() == 0
+    s = start(runtime, tmp_path / "flash")
+    line = Line(s.name)
+    try:
+        got = line.cmd("AT#APNSERV?")
+        assert got == b'AT#APNSERV?\r\r\n#APNSERV: "internet-entreprise"\r\n\r\nOK\r\n'
+    finally:
+        line.close()
+        s.stop()
+
+
+def test_a_host_can_close_and_reopen_the_port(modem):
+    s, line = modem
+    line.close()
+    line2 = Line(s.name)
+    try:
+        assert line2.cmd("AT") == b"AT\r\r\nOK\r\n"
+    finally:
+        line2.close()
+
+
+def test_every_answer_at_64k_heap_including_vall(tmp_path):
+    s = start("micropython", tmp_path / "flash", heap="64K")
+    line = Line(s.name)
+    try:
+        line.cmd("ATE0")
+        for c in ("AT#VALL", "AT#VGPRS", "AT#VFTP", "AT#VTCP", "ATI", "AT+CMEE=2",
+                  'AT#APNSERV="' + "a" * 96 + '"', "AT#VALL"):
+            assert line.cmd(c).endswith(b"\r\nOK\r\n"), c
+        assert line.cmd("AT#GPRSCID=7", until=b"attempt\r\n").endswith(
+            b"Bad parameter configuration attempt\r\n")
+    finally:
+        line.close()
+        s.stop()
+    assert not [x for x in s.lines if "Error" in x or "Traceback" in x], s.lines
+
+
+def test_make_run_prints_the_pty_keeps_a_link_and_stops_cleanly_on_ctrl_c(tmp_path):
+    link = tmp_path / "modem.tty"
+    p = subprocess.Popen(
+        [sys.executable, os.path.join(ROOT, "tools", "sim.py"), "--flash",
+         str(tmp_path / "flash"), "--link", str(link)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=ROOT,
+        env=dict(os.environ, PATH=os.path.dirname(sys.executable) + ":" + os.environ["PATH"]))
+    try:
+        first = p.stdout.readline().decode()
+        assert first.startswith("modem ready on /dev/pts/"), first
+        assert os.path.realpath(link) == first.split()[3]
+        line = Line(str(link))
+        assert line.cmd("AT") == b"AT\r\r\nOK\r\n"
+        line.close()
+        p.send_signal(signal.SIGINT)
+        assert p.wait(10) == 0
+        assert p.stdout.read().decode().strip() == "modem stopped"
+        assert not link.exists()
+    finally:
+        if p.poll() is None:
+            p.kill()
+            p.wait()
+
