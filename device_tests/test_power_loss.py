@@ -1,0 +1,121 @@
+"""Power lost during a save leaves the complete old parameter set or the complete new one.
+
+Under the MicroPython unix port the parameters live on littlefs (vfs.VfsLfs2) over a RAM
+block device, as on a board. Power is cut at every block write or erase of a save in turn:
+from that point the device writes nothing more; then the filesystem is mounted again.
+"""
+import unittest
+
+from modem.params import Params
+from modem.store import Store
+
+try:
+    import vfs
+except ImportError:
+    vfs = None
+
+_MNT = "/gpxlfs"
+
+
+class CutBdev:
+    """A RAM block device (littlefs's extended interface) that can lose power."""
+
+    def __init__(self, blocks, data=None):
+        self.bs = 256
+        self.blocks = blocks
+        self.data = bytearray(data) if data else bytearray(b"\xff" * (blocks * self.bs))
+        self.cut_at = -1  # count of writes/erases after which power is gone; -1 never
+        self.ops = 0
+
+    def _alive(self):
+        if self.cut_at < 0:
+            return True
+        self.ops += 1
+        return self.ops <= self.cut_at
+
+    def readblocks(self, n, buf, off=0):
+        s = n * self.bs + off
+        buf[:] = self.data[s:s + len(buf)]
+
+    def writeblocks(self, n, buf, off=0):
+        if self._alive():
+            s = n * self.bs + off
+            self.data[s:s + len(buf)] = buf
+
+    def ioctl(self, op, arg):
+        if op == 4:
+            return self.blocks
+        if op == 5:
+            return self.bs
+        if op == 6:
+            if self._alive():
+                s = arg * self.bs
+                self.data[s:s + self.bs] = b"\xff" * self.bs
+            return 0
+        return 0
+
+
+def values(p):
+    return dict((k, v if not isinstance(v, list) else list(v)) for k, v in p.values.items())
+
+
+class PowerLossTest(unittest.TestCase):
+    def setUp(self):
+        if vfs is None or not hasattr(vfs, "VfsLfs2"):
+            self.skipTest("no littlefs in this runtime")
+
+    def mount(self, bdev):
+        vfs.mount(vfs.VfsLfs2(bdev), _MNT)
+        return Params(Store(_MNT, "params.gpx"))
+
+    def test_a_cut_at_every_write_of_a_save_leaves_the_old_or_the_new_set(self):
+        base = CutBdev(48)
+        vfs.VfsLfs2.mkfs(base)
+        p = self.mount(base)
+        p.values["APNSERV"] = "old.apn"
+        p.values["TCPPORT"] = [1025, 2000]
+        p.save()
+        old = values(p)
+        vfs.umount(_MNT)
+        image = bytes(base.data)
+
+        k = 0
+        seen_old = seen_new = 0
+        while True:
+            dev = CutBdev(48, image)
+            p = self.mount(dev)
+            self.assertEqual(p.load(), "ok")
+            dev.cut_at = k
+            p.values["APNSERV"] = "new.apn.example"
+            p.values["TCPPORT"] = [1026, 2001]
+            p.values["EGNTPUTC"] = (9, 30)
+            try:
+                p.save()
+            except OSError:
+                pass  # the filesystem may notice the lost writes; the cut is what counts
+            new = values(p)
+            complete = dev.ops <= k  # the save finished before the power went
+            vfs.umount(_MNT)
+
+            after = CutBdev(48, dev.data)
+            p2 = self.mount(after)
+            p2.load()
+            got = values(p2)
+            vfs.umount(_MNT)
+            if got == old:
+                seen_old += 1
+            elif got == new:
+                seen_new += 1
+            else:
+                self.fail("cut after %d writes: neither old nor new: %r" % (k, got))
+            if complete:
+                self.assertEqual(got, new)
+                break
+            k += 1
+        self.assertGreater(k, 2)  # a save takes several writes: every one was cut
+        self.assertGreater(seen_old, 0)
+        print("power cut at each of %d writes: %d old, %d new" % (k, seen_old, seen_new))
+
+
+if __name__ == "__main__":
+    unittest.main()
