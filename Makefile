@@ -52,7 +52,7 @@ mpy-check: $(VENV)/.installed
 	done
 
 host-test: $(HOSTMPY)/.built
-	$(BIN)/python -m pytest -q host_tests
+	$(BIN)/python -m pytest -q
 
 device-test-unix: $(HOSTMPY)/.built
 	MICROPYPATH=$(HOSTMPY):device_tests:tools/mpy_unittest $(MP) -X heapsize=2M device_tests/run.py

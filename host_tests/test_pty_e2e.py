@@ -71,8 +71,11 @@ def test_every_answer_at_64k_heap_including_vall(tmp_path):
     line = Line(s.name)
     try:
         line.cmd("ATE0")
-        for c in ("AT#VALL", "AT#VGPRS", "AT#VFTP", "AT#VTCP", "ATI", "AT+CMEE=2",
-                  'AT#APNSERV="' + "a" * 96 + '"', "AT#VALL"):
+        for c in ["AT#VALL", "AT#VGPRS", "AT#VFTP", "AT#VTCP", "ATI", "AT+CMEE=2",
+                  'AT#APNSERV="' + "a" * 96 + '"', "AT#VALL"] + [
+                      # every printable character, none of them seen before in this process
+                      'AT#APNPW="%s"' % "".join(chr(c) for c in range(k, min(k + 60, 127))
+                                               if c != 34) for k in range(32, 127, 60)]:
             assert line.cmd(c).endswith(b"\r\nOK\r\n"), c
         assert line.cmd("AT#GPRSCID=7", until=b"attempt\r\n").endswith(
             b"Bad parameter configuration attempt\r\n")

@@ -1,7 +1,8 @@
 """An AT command line split into commands: basic (E0, &F) and extended (#NAME, +NAME).
 
-parse("AT#TCPSERV=1,\\"host\\"") -> [("#TCPSERV", SET, [("1", False), ("host", True)])]
-A malformed line raises ATError(ERROR).
+parse(b'AT#TCPSERV=1,"host"') -> [("#TCPSERV", SET, [("1", False), ("host", True)])]
+A malformed line raises ATError(ERROR). The line is bytes and is scanned as ints: indexing
+a str would intern every new character as a qstr, which MicroPython never frees.
 """
 from .codes import ERROR, ATError
 from .compat import const
@@ -11,52 +12,63 @@ GET = const(1)  # AT#NAME?
 TEST = const(2)  # AT#NAME=?
 SET = const(3)  # AT#NAME=args
 
-_NAMECH = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_"
+_SP = const(32)
+_QUOTE = const(34)
+_HASH = const(35)
+_AMP = const(38)
+_PLUS = const(43)
+_COMMA = const(44)
+_SEMI = const(59)
+_EQ = const(61)
+_QMARK = const(63)
 
 
-def parse(line):
-    """The commands of one line (a str that starts with AT, any case)."""
-    if line[:2].upper() != "AT":
-        raise ATError(ERROR)
-    s = line[2:]
+def _letter(c):
+    return 65 <= c <= 90 or 97 <= c <= 122
+
+
+def _digit(c):
+    return 48 <= c <= 57
+
+
+def parse(s):
+    """The commands of one line (bytes that start with AT, any case)."""
     n = len(s)
-    i = 0
+    if n < 2 or s[0] | 32 != 97 or s[1] | 32 != 116:  # "at"
+        raise ATError(ERROR)
+    i = 2
     out = []
     while True:
-        while i < n and s[i] == " ":
+        while i < n and s[i] == _SP:
             i += 1
         if i >= n:
             return out
         c = s[i]
-        if c == "#" or c == "+":
+        if c == _HASH or c == _PLUS:
             i += 1
-            while i < n and s[i] == " ":
+            while i < n and s[i] == _SP:
                 i += 1
             j = i
-            while j < n and s[j].upper() in _NAMECH:
+            while j < n and (_letter(s[j]) or _digit(s[j]) or s[j] == 95):
                 j += 1
             if j == i:
                 raise ATError(ERROR)
-            name = c + s[i:j].upper()
+            name = (chr(c) + s[i:j].decode()).upper()
             end = _end(s, j)
-            op, args = _op(s[j:end])
-            out.append((name, op, args))
+            op, a = _op(s[j:end])
+            out.append((name, op, a))
             i = end + 1 if end < n else n
-        elif c == "&" or "A" <= c.upper() <= "Z":
-            j = i + 2 if c == "&" else i + 1
-            if j > n or not ("A" <= s[j - 1].upper() <= "Z"):
+        elif c == _AMP or _letter(c):
+            j = i + 2 if c == _AMP else i + 1
+            if j > n or not _letter(s[j - 1]):
                 raise ATError(ERROR)
             k = j
-            while k < n and "0" <= s[k] <= "9":
+            while k < n and _digit(s[k]):
                 k += 1
-            name = s[i:j].upper()
-            if k < n and s[k] == "?":
-                out.append((name, GET, [(s[j:k], False)]))
-                k += 1
-            else:
-                out.append((name, ACT, [(s[j:k], False)]))
+            name = s[i:j].decode().upper()
+            out.append((name, ACT, [(s[j:k].decode(), False)]))
             i = k
-            if i < n and s[i] == ";":
+            if i < n and s[i] == _SEMI:
                 i += 1
         else:
             raise ATError(ERROR)
@@ -68,9 +80,9 @@ def _end(s, i):
     n = len(s)
     while i < n:
         c = s[i]
-        if c == '"':
+        if c == _QUOTE:
             q = not q
-        elif c == ";" and not q:
+        elif c == _SEMI and not q:
             return i
         i += 1
     if q:
@@ -82,38 +94,37 @@ def _op(t):
     t = t.strip()
     if not t:
         return ACT, []
-    if t == "?":
+    if t == b"?":
         return GET, []
-    if t == "=?":
+    if t == b"=?":
         return TEST, []
-    if t[0] != "=":
+    if t[0] != _EQ:
         raise ATError(ERROR)
-    return SET, args(t[1:])
+    return SET, args(t, 1)
 
 
-def args(t):
-    """Comma-separated values, each quoted or bare: [(text, quoted), ...]."""
+def args(t, i):
+    """Comma-separated values from t[i:], each quoted or bare: [(text, quoted), ...]."""
     out = []
     n = len(t)
-    i = 0
     while True:
-        while i < n and t[i] == " ":
+        while i < n and t[i] == _SP:
             i += 1
-        if i < n and t[i] == '"':
-            j = t.find('"', i + 1)
+        if i < n and t[i] == _QUOTE:
+            j = t.find(b'"', i + 1)
             if j < 0:
                 raise ATError(ERROR)
-            out.append((t[i + 1:j], True))
+            out.append((t[i + 1:j].decode(), True))
             i = j + 1
-            while i < n and t[i] == " ":
+            while i < n and t[i] == _SP:
                 i += 1
-            if i < n and t[i] != ",":
+            if i < n and t[i] != _COMMA:
                 raise ATError(ERROR)
         else:
-            j = t.find(",", i)
+            j = t.find(b",", i)
             if j < 0:
                 j = n
-            out.append((t[i:j].strip(), False))
+            out.append((t[i:j].strip().decode(), False))
             i = j
         if i >= n:
             return out

@@ -26,14 +26,13 @@ def at_basic(m, name, op, args):
     """E, V, Q, Z, &F, &W (ATV0 and ATQ1 refused: spec section 8)."""
     if op != ACT:
         raise ATError(ERROR)
-    c = name[-1]
-    if c == "E":
+    if name == "E":
         m.echo = _digit(args, (0, 1))
-    elif c == "V":
+    elif name == "V":
         _digit(args, (1,))
-    elif c == "Q":
+    elif name == "Q":
         _digit(args, (0,))
-    elif c == "Z":
+    elif name == "Z":
         m.reset()
     elif name == "&F":
         m.params.factory()
@@ -41,6 +40,7 @@ def at_basic(m, name, op, args):
 
 
 _IDENT = ("MANUFACTURER", "MODEL", "REVISION")
+_IDENT_BY_END = (("I", 0), ("M", 1), ("R", 2))
 
 
 def at_ident(m, name, op, args):
@@ -49,9 +49,13 @@ def at_ident(m, name, op, args):
         return
     if op != ACT:
         raise ATError(ERROR)
-    which = _IDENT if name == "I" else (_IDENT["IMR".find(name[-1])],)
-    for attr in which:
-        m.info(getattr(m.board, attr))
+    if name == "I":
+        for attr in _IDENT:
+            m.info(getattr(m.board, attr))
+        return
+    for end, i in _IDENT_BY_END:
+        if name.endswith(end):
+            m.info(getattr(m.board, _IDENT[i]))
 
 
 def at_cmee(m, name, op, args):
@@ -196,9 +200,9 @@ TABLE = {
 def lookup(name):
     """The handler of a command name as atparse gives it (E, &F, #VALL, +CMEE), or None."""
     h = TABLE.get(name)
-    if h is None and name[0] in "#+":
+    if h is None and len(name) > 1:
         row = S.find(name[1:])
-        if row is not None and (row[S.GROUP] != "X" or name[0] == row[S.PREFIX]):
+        if row is not None and (row[S.GROUP] != "X" or name.startswith(row[S.PREFIX])):
             h = at_param
     return h
 

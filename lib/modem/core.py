@@ -1,9 +1,23 @@
 """The modem: bytes from the UART assembled into command lines, run, answered."""
+import sys
+
 from . import commands
 from .atparse import parse
 from .codes import ERROR, INTERNAL, ATError
 from .compat import POLLIN, POLLOUT, Poller, ticks_diff, ticks_ms
 from .compat import const
+
+try:
+    from sys import print_exception
+
+    def trace(e):
+        print_exception(e, sys.stderr)
+
+except ImportError:
+    from traceback import print_exception as _pe
+
+    def trace(e):
+        _pe(type(e), e, e.__traceback__)
 
 LINE_MAX = const(256)
 _RX = const(256)
@@ -118,7 +132,7 @@ class Modem:
         if bad:
             self.result("ERROR")
             return
-        text = bytes(self._line[:n]).decode().strip()
+        text = bytes(self._line[:n]).strip()
         if not text:
             return  # an empty line gets no answer, as on a real modem
         self._last = text
@@ -144,7 +158,8 @@ class Modem:
             self.result(commands.error_text(e.code, self.cmee))
         except Exception as e:  # never let a bug stop the modem
             if self.log:
-                self.log("internal error in %r: %r" % (text, e))
+                self.log("internal error in %s: %r" % (text, e))
+                trace(e)
             self.result(commands.error_text(INTERNAL, self.cmee))
 
     def apply_baud(self):

@@ -1,7 +1,9 @@
 """Starts the modem for a board: parameters from flash, the UART, the command loop."""
+import gc
 import sys
 
 from .board import load
+from .compat import MPY
 from .core import Modem
 from .params import Params
 from .ports import FdPort
@@ -23,6 +25,9 @@ def run(board_name="host", flash_dir=None):
     port = FdPort(0, 1) if board.UART is None else _uart(board)
     modem = make(board, port, flash_dir)
     modem.start()
+    if MPY:
+        gc.collect()
+        log("heap: %d bytes in use, %d free" % (gc.mem_alloc(), gc.mem_free()))
     log("ready")
     try:
         while True:

@@ -4,7 +4,7 @@ import json
 from . import schema as S
 from .codes import BAD_PARAMETER, INTERNAL, ATError
 
-_HOSTCH = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-_"
+_HOSTCH = b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-_"
 
 
 class Params:
@@ -157,29 +157,34 @@ def parse(row, args):
     return v
 
 
+# Text is checked as bytes (ints): iterating a str would intern each new character as a
+# qstr on MicroPython, memory that is never given back.
+
+
 def number(text, signed):
-    """A decimal integer of at most 6 characters; a sign only when signed."""
-    t = text.strip()
-    body = t[1:] if signed and t[:1] in ("-", "+") else t
-    if not body or len(body) > 6 or not all("0" <= c <= "9" for c in body):
+    """A decimal integer of at most 6 digits; a sign only when signed."""
+    b = text.strip().encode()
+    body = b[1:] if signed and b and b[0] in b"-+" else b
+    if not body or len(body) > 6 or not all(48 <= c <= 57 for c in body):
         raise ATError(BAD_PARAMETER)
-    return int(t)
+    return int(b)
 
 
 def printable(text):
-    return all(" " <= c <= "~" and c != '"' for c in text)
+    return all(32 <= c <= 126 and c != 34 for c in text.encode())
 
 
 def host(text):
     """A dotted quad, "0", or a host name; empty is allowed (no server set)."""
-    if not text or text == "0":
+    b = text.encode()
+    if not b or b == b"0":
         return True
-    if all(c == "." or "0" <= c <= "9" for c in text):
-        parts = text.split(".")
+    if all(c == 46 or 48 <= c <= 57 for c in b):
+        parts = b.split(b".")
         if len(parts) != 4:
             return False
         for p in parts:
             if not p or len(p) > 3 or int(p) > 255:
                 return False
         return True
-    return all(c in _HOSTCH for c in text)
+    return all(c in _HOSTCH for c in b)
