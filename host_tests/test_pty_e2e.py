@@ -108,3 +108,31 @@ def test_make_run_prints_the_pty_keeps_a_link_and_stops_cleanly_on_ctrl_c(tmp_pa
             p.kill()
             p.wait()
 
+
+
+def test_link_on_the_host_backend_with_a_fault_injected_through_the_control_file(
+        runtime, tmp_path):
+    flash = tmp_path / "flash"
+    s = start(runtime, flash)
+    line = Line(s.name)
+    try:
+        line.cmd("ATE0")
+        assert line.cmd("AT#CONNECTIONSTART", until=b"35865\r\n") == b"\r\n#CME ERROR: 35865\r\n"
+        line.cmd("AT+CGREG=1")
+        assert line.cmd("AT+CGATT=1", until=b"+CGREG: 1\r\n") == (
+            b"\r\nOK\r\n\r\n+CGREG: 2\r\n\r\n+CGREG: 1\r\n")
+        got = line.cmd("AT#CONNECTIONSTART", until=b"Ok_Info_GprsActivation\r\n")
+        ip = got.split(b"\r\n")[1].decode()
+        assert len(ip.split(".")) == 4
+        assert line.cmd("AT#VSTATE") == b'\r\n#STATE: "CONNECTED"\r\n\r\nOK\r\n'
+        assert line.cmd("AT#DISPLAYIP").startswith(("\r\nMY IP: %s\r\nPEER IP: " % ip).encode())
+        (flash / "link.fault").write_text("down\n")
+        assert line.read_until(b"35841\r\n", timeout=5).endswith(b"#CME ERROR: 35841\r\n")
+        assert line.cmd("AT#VSTATE") == b'\r\n#STATE: "NO SERVICE"\r\n\r\nOK\r\n'
+        (flash / "link.fault").unlink()
+        line.read_until(b"+CGREG: 1\r\n", timeout=5)
+        assert line.cmd("AT#CONNECTIONSTART", until=b"Activation\r\n").endswith(
+            b"\r\n\r\nOk_Info_GprsActivation\r\n")
+    finally:
+        line.close()
+        s.stop()

@@ -7,7 +7,7 @@ at_param, under its own prefix or the other one (liberal in what we accept).
 """
 from . import schema as S
 from .atparse import ACT, GET, SET, TEST
-from .codes import BAD_PARAMETER, ERROR, NO_LINK, ATError, text
+from .codes import BAD_PARAMETER, ERROR, OK_GPRS, ATError, text
 from .compat import const
 
 NOFINAL = const(1)
@@ -139,7 +139,9 @@ def at_display(m, name, op, args):
         _lines(m, p.block(S.VTCP, 1))
         _lines(m, p.block(S.VTCP, 2))
     elif name == "#VSTATE":
-        m.info('#STATE: "%s"' % m.state())
+        m.info('#STATE: "%s"' % m.link.state())
+    elif name == "#VWLAN":
+        _lines(m, p.block(S.VWLAN))
     else:
         m.info("#VERSION: " + m.board.VERSION)
         if name == "#VALL":
@@ -149,14 +151,80 @@ def at_display(m, name, op, args):
                 _lines(m, p.block(table, sock))
 
 
-def at_cstop(m, name, op, args):
-    if op != ACT:
+def _flag(op, args):
+    """The 0/1 argument of AT+CGATT=, AT+CGREG=."""
+    if len(args) != 1 or args[0][0] not in ("0", "1"):
+        raise ATError(BAD_PARAMETER)
+    return args[0][0] == "1"
+
+
+def at_cgatt(m, name, op, args):
+    link = m.link
+    if op == GET:
+        m.info("+CGATT: %d" % link.attached())
+    elif op == TEST:
+        m.info("+CGATT: (0-1)")
+    elif op == SET:
+        on = _flag(op, args)
+        link.attach(on)
+        if on and link.cgreg and link.reg != 1:
+            # searching first, as the spec shows (7.2.1); tick() reports what follows
+            link.reg = 2
+            m.after_ok = lambda: m.say("+CGREG: 2")
+    else:
         raise ATError(ERROR)
 
 
+def at_cgreg(m, name, op, args):
+    link = m.link
+    reg = link.backend.registration()
+    if op == GET:
+        m.info("%s: %d,%d" % (name, link.cgreg if name == "+CGREG" else 0, reg))
+    elif op == TEST:
+        m.info("%s: (0-1)" % name)
+    elif op == SET and name == "+CGREG":
+        link.cgreg = _flag(op, args)
+        link.reg = reg
+    else:
+        raise ATError(ERROR)
+
+
+def at_csq(m, name, op, args):
+    if op == ACT:
+        m.info("+CSQ: %d,99" % m.link.csq())
+    elif op == TEST:
+        m.info("+CSQ: (0-31,99),(99)")
+    else:
+        raise ATError(ERROR)
+
+
+def at_cstart(m, name, op, args):
+    """The IP address, then Ok_Info_GprsActivation in place of OK (spec 2.2.2)."""
+    if op != ACT:
+        raise ATError(ERROR)
+    m.info(m.link.start(m.params))
+    m.result(OK_GPRS)
+    return NOFINAL
+
+
+def at_cstop(m, name, op, args):
+    if op != ACT:
+        raise ATError(ERROR)
+    m.link.stop()
+
+
+def at_displayip(m, name, op, args):
+    if op != ACT:
+        raise ATError(ERROR)
+    mine, peer = m.link.addresses()
+    m.info("MY IP: " + mine)
+    m.info("PEER IP: " + peer)
+
+
 def at_needs_link(m, name, op, args):
-    """Commands of later issues: they need the link, which is not up yet."""
-    raise ATError(NO_LINK)
+    """Commands of later issues: they need the link (35867 while it is down)."""
+    m.link.need()
+    raise ATError(ERROR)
 
 
 TABLE = {
@@ -182,9 +250,14 @@ TABLE = {
     "#VALL": at_display,
     "#VVERSION": at_display,
     "#VSTATE": at_display,
+    "#VWLAN": at_display,
+    "+CGATT": at_cgatt,
+    "+CGREG": at_cgreg,
+    "+CREG": at_cgreg,
+    "+CSQ": at_csq,
     "#CONNECTIONSTOP": at_cstop,
-    "#CONNECTIONSTART": at_needs_link,
-    "#DISPLAYIP": at_needs_link,
+    "#CONNECTIONSTART": at_cstart,
+    "#DISPLAYIP": at_displayip,
     "#OTCP": at_needs_link,
     "#LTCPSTART": at_needs_link,
     "#LTCPSTOP": at_needs_link,

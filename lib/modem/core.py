@@ -26,11 +26,13 @@ _LF = const(10)
 _BS = const(8)
 _DEL = const(127)
 _WRITE_GIVEUP_MS = const(2000)
+_TICK_MS = const(100)  # the longest the loop waits for input before looking at the link
 
 
 class Modem:
-    def __init__(self, port, board, params, log=None):
+    def __init__(self, port, board, params, link, log=None):
         self.port = port
+        self.link = link
         self.board = board
         self.params = params
         self.log = log
@@ -54,9 +56,6 @@ class Modem:
         self.params.load()
         self.echo = 1
         self.cmee = 1
-
-    def state(self):
-        return "IDLE"
 
     # ---- output ----
 
@@ -94,6 +93,10 @@ class Modem:
         """A final result or an unsolicited line, framed on its own."""
         self.write(("\r\n" + text + "\r\n").encode())
         self._first = True
+
+    def say(self, what):
+        """An unsolicited line: a text, or an error code shown as +CMEE says."""
+        self.result(what if isinstance(what, str) else commands.error_text(what, self.cmee))
 
     # ---- input ----
 
@@ -185,8 +188,9 @@ class Modem:
         n = self.port.readinto(self._rxmv)
         if n:
             self.feed(self._rxmv[:n])
+        self.link.tick(self.say)
 
     def run(self):
         self.start()
         while True:
-            self.step(1000)
+            self.step(_TICK_MS)

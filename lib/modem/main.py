@@ -5,6 +5,7 @@ import sys
 from .board import load
 from .compat import MPY
 from .core import Modem
+from .link import Link
 from .params import Params
 from .ports import FdPort
 from .store import Store
@@ -15,7 +16,24 @@ def log(text):
 
 
 def make(board, port, flash_dir, logger=log):
-    return Modem(port, board, Params(Store(flash_dir, "params.gpx")), logger)
+    params = Params(Store(flash_dir, "params.gpx"))
+    return Modem(port, board, params, Link(backend(board, params, flash_dir)), logger)
+
+
+def backend(board, params, flash_dir):
+    """The link backend the board's NETWORK names (imported only when used)."""
+    kind = board.NETWORK
+    if kind == "wlan":
+        from .net_wlan import WlanBackend
+
+        return WlanBackend(params)
+    if kind == "ppp":
+        from .net_ppp import PppBackend
+
+        return PppBackend(board, params)
+    from .net_host import HostBackend
+
+    return HostBackend((flash_dir.rstrip("/") + "/" if flash_dir else "") + "link.fault")
 
 
 def run(board_name="host", flash_dir=None):
@@ -31,7 +49,7 @@ def run(board_name="host", flash_dir=None):
     log("ready")
     try:
         while True:
-            modem.step(1000)
+            modem.step(100)
     except KeyboardInterrupt:
         log("stopped")
 
