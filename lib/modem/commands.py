@@ -221,6 +221,18 @@ def at_displayip(m, name, op, args):
     m.info("PEER IP: " + peer)
 
 
+def at_egntp(m, name, op, args):
+    from .sntp import command  # loaded on first use
+
+    return command(m, name, op, args)
+
+
+def at_cclk(m, name, op, args):
+    from .sntp import cclk
+
+    return cclk(m, name, op, args)
+
+
 def at_needs_link(m, name, op, args):
     """Commands of later issues: they need the link (35867 while it is down)."""
     m.link.need()
@@ -265,8 +277,9 @@ TABLE = {
     "#FTPGET": at_needs_link,
     "#FTPPUT": at_needs_link,
     "#FTTPUT": at_needs_link,
-    "+EGNTP": at_needs_link,
-    "+EGNTPT": at_needs_link,
+    "+EGNTP": at_egntp,
+    "+EGNTPT": at_egntp,
+    "+CCLK": at_cclk,
 }
 
 

@@ -29,6 +29,10 @@ _WRITE_GIVEUP_MS = const(2000)
 _TICK_MS = const(100)  # the longest the loop waits for input before looking at the link
 
 
+class Halted(Exception):
+    """The host sent a line that stops the command in progress (Modem.wait_for)."""
+
+
 class Modem:
     def __init__(self, port, board, params, link, log=None):
         self.port = port
@@ -46,6 +50,7 @@ class Modem:
         self._poller = None
         self._first = True
         self.after_ok = None
+        self.pending = bytearray()  # what the host sent while a command was running
         self.echo = 1
         self.cmee = 1
 
@@ -100,9 +105,9 @@ class Modem:
 
     # ---- input ----
 
-    def feed(self, data):
+    def feed(self, data, echo=True):
         """Bytes from the UART in command mode."""
-        if self.echo:
+        if self.echo and echo:
             self.write(data)
         line = self._line
         for c in data:
@@ -140,6 +145,48 @@ class Modem:
             return  # an empty line gets no answer, as on a real modem
         self._last = text
         self.execute(text)
+        if self.pending:
+            data = self.pending
+            self.pending = bytearray()
+            self.feed(data, False)
+
+    def wait_for(self, obj, ms, stop):
+        """Wait up to ms for obj to be readable (True) or not (False), keeping what the
+        host sends meanwhile for later; a host line in stop raises Halted."""
+        p = Poller()
+        p.register(obj, POLLIN)
+        if self.port.pollable is not None:
+            p.register(self.port.pollable, POLLIN)
+        t0 = ticks_ms()
+        try:
+            while True:
+                left = ms - ticks_diff(ticks_ms(), t0)
+                if left <= 0:
+                    return False
+                for o, ev in p.poll(min(left, _TICK_MS)):
+                    if o is obj:
+                        return True
+                n = self.port.readinto(self._rxmv)
+                if n:
+                    data = self._rxmv[:n]
+                    if self.echo:
+                        self.write(data)
+                    if len(self.pending) < 2 * LINE_MAX:
+                        self.pending += data
+                    self._stop_line(stop)
+        finally:
+            p.unregister(obj)
+            if self.port.pollable is not None:
+                p.unregister(self.port.pollable)
+
+    def _stop_line(self, stop):
+        cr = self.pending.find(b"\r")
+        while cr >= 0:
+            line = bytes(self.pending[:cr]).replace(b"\n", b"").strip().upper()
+            if line in stop:
+                del self.pending[:cr + 1]
+                raise Halted()
+            cr = self.pending.find(b"\r", cr + 1)
 
     def execute(self, text):
         """Run one command line and print its final result."""

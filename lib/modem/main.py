@@ -17,7 +17,21 @@ def log(text):
 
 def make(board, port, flash_dir, logger=log):
     params = Params(Store(flash_dir, "params.gpx"))
-    return Modem(port, board, params, Link(backend(board, params, flash_dir)), logger)
+    m = Modem(port, board, params, Link(backend(board, params, flash_dir)), logger)
+    m.clock = make_clock(board)
+    return m
+
+
+def make_clock(board):
+    if getattr(board, "RTC", False):
+        from machine import RTC  # the board layer only
+
+        from .clock import RtcClock
+
+        return RtcClock(RTC())
+    from .clock import Clock
+
+    return Clock()
 
 
 def backend(board, params, flash_dir):

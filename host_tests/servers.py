@@ -1,0 +1,116 @@
+"""Real servers that the tests start on 127.0.0.x: chrony (NTP) and a scripted NTP server
+for what a real one will not do (kiss-of-death, a wrong originate timestamp, leap 3,
+silence). Names that fail to resolve without asking any DNS server: BAD_NAME."""
+import os
+import shutil
+import socket
+import struct
+import subprocess
+import tempfile
+import threading
+import time
+
+NTP_DELTA = 2208988800
+BAD_NAME = "-no-such-host-"  # refused by the resolver itself: no query leaves the machine
+
+
+def free_udp_port(host="127.0.0.1"):
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.bind((host, 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+def ntp_query(host, port, timeout=2.0):
+    """(server UTC seconds, stratum) from one request, or None."""
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.settimeout(timeout)
+    try:
+        pkt = bytearray(48)
+        pkt[0] = 0x23
+        pkt[40:48] = os.urandom(8)
+        s.sendto(pkt, (host, port))
+        r = s.recv(100)
+        return struct.unpack("!I", r[40:44])[0] - NTP_DELTA, r[1]
+    except OSError:
+        return None
+    finally:
+        s.close()
+
+
+class Chrony:
+    """chronyd serving NTP on 127.0.0.1 at an unprivileged port, never touching the clock."""
+
+    def __init__(self):
+        exe = shutil.which("chronyd") or "/usr/sbin/chronyd"
+        if not os.path.exists(exe):
+            raise RuntimeError("chronyd is not installed: `make test` installs it (Debian chrony)")
+        self.dir = tempfile.mkdtemp(prefix="gpx-chrony-")
+        self.port = free_udp_port()
+        conf = os.path.join(self.dir, "chrony.conf")
+        with open(conf, "w") as f:
+            f.write("port %d\nbindaddress 127.0.0.1\nlocal stratum 8\nallow 127.0.0.1\n"
+                    "cmdport 0\npidfile %s/pid\ndriftfile %s/drift\n"
+                    % (self.port, self.dir, self.dir))
+        self.proc = subprocess.Popen([exe, "-x", "-d", "-f", conf], stdout=subprocess.DEVNULL,
+                                     stderr=subprocess.DEVNULL)
+        t = time.time() + 10
+        while ntp_query("127.0.0.1", self.port, 0.2) is None:
+            if time.time() > t or self.proc.poll() is not None:
+                self.stop()
+                raise RuntimeError("chronyd did not answer on port %d" % self.port)
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            self.proc.wait(5)
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+class ScriptedNtp:
+    """An NTP server on host:port whose reply is what the test says:
+    good, kod (stratum 0), leap3, mode3 (not a server reply), wrong_origin, silent."""
+
+    def __init__(self, host="127.0.0.1", port=0, behaviour="good", offset=0):
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.sock.bind((host, port))
+        self.port = self.sock.getsockname()[1]
+        self.behaviour = behaviour
+        self.offset = offset  # seconds added to the true time in a good reply
+        self.requests = 0
+        self._stop = False
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+        self.thread.start()
+
+    def _serve(self):
+        self.sock.settimeout(0.1)
+        while not self._stop:
+            try:
+                req, addr = self.sock.recvfrom(100)
+            except OSError:
+                continue
+            self.requests += 1
+            b = self.behaviour
+            if b == "silent" or len(req) < 48:
+                continue
+            r = bytearray(48)
+            li, mode, stratum = 0, 4, 2
+            if b == "kod":
+                stratum = 0
+                r[12:16] = b"RATE"
+            elif b == "leap3":
+                li = 3
+            elif b == "mode3":
+                mode = 3
+            r[0] = li << 6 | 4 << 3 | mode
+            r[1] = stratum
+            r[24:32] = req[40:48] if b != "wrong_origin" else os.urandom(8)
+            now = time.time() + self.offset
+            r[40:48] = struct.pack("!II", int(now) + NTP_DELTA, int((now % 1) * 2 ** 32))
+            self.sock.sendto(r, addr)
+
+    def stop(self):
+        self._stop = True
+        self.thread.join(2)
+        self.sock.close()
