@@ -1,0 +1,264 @@
+"""The data pump: one data session between the serial line and a network stream.
+
+Pump(port) is built once, with its buffers; run() moves one session and returns why it ended.
+Back-pressure: the line is read only when every decoded byte has gone to the stream, the
+stream only when every encoded byte has gone to the line. See docs/dle.md for the decisions.
+"""
+from . import dle
+from .compat import POLLIN, POLLOUT, Poller, const, ticks_add, ticks_diff, ticks_ms
+
+RAW_SIZE = const(1024)  # host -> peer buffer, and peer -> host raw read
+ENC_SIZE = const(2048)  # peer -> host, encoded (2 * RAW_SIZE)
+TICK_MS = const(100)  # tick() is called at least this often
+
+# directions
+UP = const(1)  # host -> peer (the line is read)
+DOWN = const(2)  # peer -> host (the stream is read)
+BOTH = const(3)
+
+# reasons run() returns
+HOST_ETX = const(1)  # the host sent an unescaped ETX (DLEMODE 1); rest() is what followed it
+PEER_CLOSED = const(2)  # the stream reached its end; all its bytes and the lone ETX are out
+ERROR = const(3)  # the stream raised OSError (errno in pump.errno); pending bytes, ETX out
+ABORT = const(4)  # tick() returned true; nothing more written, no ETX (see send_etx)
+
+_DLE = const(0x10)
+_ETX = const(0x03)
+
+
+class Pump:
+    def __init__(self, port):
+        self.port = port
+        self._up = bytearray(RAW_SIZE)
+        self._upv = memoryview(self._up)
+        self._dn = bytearray(RAW_SIZE)
+        self._dnv = memoryview(self._dn)
+        self._enc = bytearray(ENC_SIZE)
+        self._encv = memoryview(self._enc)
+        self._st = dle.new_state()
+        self._poll = Poller()
+        self._masks = {}
+        self._rest = self._upv[0:0]
+        self._da = 0  # peer -> host bytes pending in _enc: [_da, _db)
+        self._db = 0
+        self.errno = 0
+        self.dlemode = 1
+
+    def rest(self):
+        """Host bytes after the session's end (after the ETX): the next AT commands.
+
+        A memoryview into the pump's buffer or into the leftover given to run(): use it before
+        the next run() and before reusing that leftover's buffer.
+        """
+        return self._rest
+
+    def run(self, stream, dlemode, directions, leftover=None, tick=None, txdelay_ms=0):
+        """Move one session; return HOST_ETX, PEER_CLOSED, ERROR or ABORT.
+
+        stream: compat.Stream (readinto/write/pollable). dlemode: 0 passthrough, 1 DLE/ETX.
+        directions: UP, DOWN or BOTH. leftover: host bytes already read after the command
+        line (data of this session). tick(): called at least every TICK_MS; true aborts.
+        txdelay_ms: hold a partial buffer of host bytes up to this long (0: send at once).
+        """
+        port = self.port
+        st = self._st
+        dle.reset(st)
+        self.errno = 0
+        self.dlemode = dlemode
+        up_on = directions & UP
+        dn_on = directions & DOWN
+        upv = self._upv
+        encv = self._encv
+        ua = ub = 0  # host -> peer decoded bytes pending in _up: [ua, ub)
+        da = db = 0  # peer -> host encoded bytes pending in _enc: [da, db)
+        self._rest = upv[0:0]
+        lo = None
+        lo_off = 0
+        if leftover is not None and len(leftover):
+            if up_on:
+                lo = leftover
+            else:
+                self._rest = leftover
+        etx = False  # host sent ETX: drain what is pending both ways, then HOST_ETX
+        end = 0  # PEER_CLOSED or ERROR: drain what is pending for the host, then return it
+        etx_out = False
+        hold_t = 0
+        now = ticks_ms()
+        next_tick = ticks_add(now, TICK_MS)
+        try:
+            while True:
+                progress = False
+                holding = (
+                    txdelay_ms > 0
+                    and ua == 0
+                    and 0 < ub < RAW_SIZE
+                    and not etx
+                    and ticks_diff(now, hold_t) < txdelay_ms
+                )
+                # host -> (decode) -> _up
+                if up_on and not etx and not end and (ua == ub or holding):
+                    if ua == ub:
+                        ua = ub = 0
+                    v = upv if ub == 0 else upv[ub:]
+                    if lo is not None:
+                        n = len(lo) - lo_off
+                        if n > len(v):
+                            n = len(v)
+                        src = lo[lo_off:]
+                        lo_off += n
+                        if lo_off == len(lo):
+                            lo = None
+                    else:
+                        n = port.readinto(v)
+                        src = v
+                    if n:
+                        progress = True
+                        if ub == 0:
+                            hold_t = now
+                        if dlemode:
+                            j = dle.decode(src, n, v, st)
+                            if st[1]:
+                                etx = True
+                                used = st[2]
+                                if src is v:
+                                    self._rest = v[used:n]
+                                else:
+                                    self._rest = src[used:]
+                                    lo = None
+                            ub += j
+                        else:
+                            if src is not v:
+                                v[0:n] = src[0:n]
+                            ub += n
+                        holding = (
+                            txdelay_ms > 0 and ua == 0 and ub < RAW_SIZE and not etx
+                            and ticks_diff(now, hold_t) < txdelay_ms
+                        )
+                # _up -> stream
+                if ub > ua and not holding and not end:
+                    try:
+                        w = stream.write(upv if ua == 0 and ub == RAW_SIZE else upv[ua:ub])
+                    except OSError as e:
+                        w = None
+                        end = self._fail(e)
+                    if w:
+                        ua += w
+                        progress = True
+                # stream -> (encode) -> _enc
+                if dn_on and not etx and not end and da == db:
+                    da = db = 0
+                    try:
+                        r = stream.readinto(self._dnv if dlemode else encv)
+                    except OSError as e:
+                        r = None
+                        end = self._fail(e)
+                    if r is not None:
+                        progress = True
+                        if r == 0:
+                            end = PEER_CLOSED
+                        elif dlemode:
+                            db = dle.encode(self._dnv, r, self._enc)
+                        else:
+                            db = r
+                # _enc -> host
+                if db > da:
+                    w = port.write(encv if da == 0 and db == ENC_SIZE else encv[da:db])
+                    if w:
+                        da += w
+                        progress = True
+                if da == db:
+                    if end and dlemode and not etx_out:
+                        self._enc[0] = _ETX  # the lone ETX, after all the peer's bytes
+                        da = 0
+                        db = 1
+                        etx_out = True
+                        progress = True
+                    elif end:
+                        return end
+                    if etx and ua == ub:
+                        return HOST_ETX
+                now = ticks_ms()
+                if tick is not None and ticks_diff(now, next_tick) >= 0:
+                    next_tick = ticks_add(now, TICK_MS)
+                    if tick():
+                        return ABORT
+                if progress:
+                    continue
+                # nothing moved: wait for the line or the stream
+                pm = 0
+                wm = 0
+                sm = 0
+                if up_on and not etx and not end and lo is None and (ua == ub or holding):
+                    pm = POLLIN
+                if db > da:
+                    wm = POLLOUT
+                if dn_on and not etx and not end and da == db:
+                    sm = POLLIN
+                if ub > ua and not holding and not end:
+                    sm |= POLLOUT
+                if port.wpollable is port.pollable:
+                    self._want(port.pollable, pm | wm)
+                else:
+                    self._want(port.pollable, pm)
+                    self._want(port.wpollable, wm)
+                self._want(stream.pollable, sm)
+                ms = TICK_MS
+                if holding:
+                    ms = txdelay_ms - ticks_diff(now, hold_t)
+                    if ms < 0:
+                        ms = 0
+                    elif ms > TICK_MS:
+                        ms = TICK_MS
+                for _ in self._poll.poll(ms):
+                    pass
+                now = ticks_ms()
+        finally:
+            self._da = da
+            self._db = db
+            for obj in self._masks:
+                self._poll.unregister(obj)
+            self._masks.clear()
+
+    def send_etx(self, timeout_ms=1000):
+        """After ABORT: end the host's data with a lone ETX (DLEMODE 1), completing a DLE pair
+        that a short write left cut; the rest of what was pending is dropped. True if written.
+        """
+        if not self.dlemode:
+            return True
+        enc = self._enc
+        i = 0
+        while i < self._da:  # was the last byte written the DLE of a pair?
+            i += 2 if enc[i] == _DLE else 1
+        tail = self._encv[self._da : i] if i > self._da else self._encv[0:0]
+        buf = bytearray(len(tail) + 1)
+        buf[0 : len(tail)] = tail
+        buf[len(tail)] = _ETX
+        mv = memoryview(buf)
+        off = 0
+        t0 = ticks_ms()
+        while off < len(buf):
+            off += self.port.write(mv[off:])
+            if off < len(buf):
+                if ticks_diff(ticks_ms(), t0) > timeout_ms:
+                    return False
+                self._want(self.port.wpollable, POLLOUT)
+                self._poll.poll(10)
+        for obj in self._masks:
+            self._poll.unregister(obj)
+        self._masks.clear()
+        self._da = self._db = 0
+        return True
+
+    def _fail(self, e):
+        self.errno = e.args[0] if e.args else 0
+        return ERROR
+
+    def _want(self, obj, mask):
+        if self._masks.get(obj, 0) == mask:
+            return
+        if mask:
+            self._poll.register(obj, mask)
+            self._masks[obj] = mask
+        else:
+            self._poll.unregister(obj)
+            del self._masks[obj]
