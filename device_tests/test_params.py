@@ -262,8 +262,8 @@ class BasicTest(unittest.TestCase):
         self.assertEqual(self.r.send("AT#CONNECTIONSTOP"), OK)
 
     def test_commands_that_need_the_link_answer_35867_while_it_is_down(self):
-        for c in ("AT#DISPLAYIP", "AT#OTCP=1", "AT#LTCPSTART=1",
-                  "AT#LTCPSTOP=1", "AT#LTCPPORT=1", "AT#FTPGET", "AT#FTPPUT", "AT#FTTPUT",
+        for c in ("AT#DISPLAYIP", "AT#OTCP=1", "AT#LTCPSTART=1", "AT#FTPGET", "AT#FTPPUT",
+                  "AT#FTTPUT",
                   "AT+EGNTP=1", "AT+EGNTPT=1"):
             self.assertEqual(self.r.send(c), b"\r\n#CME ERROR: 35867\r\n", c)
 

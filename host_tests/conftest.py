@@ -47,7 +47,7 @@ def runtime(request):
     return request.param
 
 
-def start(runtime, flash, heap="64K", link=None):
+def start(runtime, flash, heap="96K", link=None):
     s = sim.Sim(runtime, heap, str(flash), link=link, micropython=MICROPYTHON)
     s.wait_ready()
     return s

@@ -114,3 +114,136 @@ class ScriptedNtp:
         self._stop = True
         self.thread.join(2)
         self.sock.close()
+
+
+class TcpPeer:
+    """A TCP peer on host:port that the tests start; what it does with a connection is
+    `behaviour(conn)`, run in a thread per connection."""
+
+    def __init__(self, behaviour, host="127.0.0.1", port=0, backlog=5):
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.sock.bind((host, port))
+        self.sock.listen(backlog)
+        self.port = self.sock.getsockname()[1]
+        self.behaviour = behaviour
+        self.conns = []
+        self.results = []
+        self._stop = False
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+        self.thread.start()
+
+    def _serve(self):
+        self.sock.settimeout(0.1)
+        while not self._stop:
+            try:
+                c, _ = self.sock.accept()
+            except OSError:
+                continue
+            self.conns.append(c)
+            threading.Thread(target=self._run, args=(c,), daemon=True).start()
+
+    def _run(self, c):
+        try:
+            self.results.append(self.behaviour(c))
+        except OSError as e:
+            self.results.append(e)
+        finally:
+            try:
+                c.close()
+            except OSError:
+                pass
+
+    def wait(self, n=1, timeout=30):
+        t = time.time() + timeout
+        while len(self.results) < n and time.time() < t:
+            time.sleep(0.01)
+        return self.results
+
+    def stop(self):
+        self._stop = True
+        self.thread.join(2)
+        self.sock.close()
+
+
+def echo(c):
+    n = 0
+    while True:
+        d = c.recv(65536)
+        if not d:
+            return n
+        c.sendall(d)
+        n += len(d)
+
+
+def sink(c):
+    """sha256 and length of everything the peer receives until the other side closes."""
+    import hashlib
+    h = hashlib.sha256()
+    n = 0
+    while True:
+        d = c.recv(65536)
+        if not d:
+            return h.hexdigest(), n
+        h.update(d)
+        n += len(d)
+
+
+def source(data, then_close=True):
+    def run(c):
+        c.sendall(data)
+        if then_close:
+            c.shutdown(socket.SHUT_WR)
+            while c.recv(65536):
+                pass
+        return len(data)
+    return run
+
+
+def resetting(after=b""):
+    def run(c):
+        import struct as st
+        if after:
+            c.sendall(after)
+        c.recv(1)  # wait for a byte from the modem's side, then reset
+        c.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, st.pack("ii", 1, 0))
+        return "reset"
+    return run
+
+
+def stamps(c):
+    """(arrival time, bytes) of every chunk received, until the other side closes."""
+    got = []
+    while True:
+        d = c.recv(65536)
+        if not d:
+            return got
+        got.append((time.time(), d))
+
+
+def dle_encode(data):
+    return data.replace(b"\x10", b"\x10\x10").replace(b"\x03", b"\x10\x03")
+
+
+def dle_decode(data):
+    """(payload, True) up to the lone ETX, or (payload so far, False)."""
+    return dle_decode_at(data)[:2]
+
+
+def dle_decode_at(data):
+    """(payload, found ETX, bytes used including the ETX); a trailing DLE is left unused."""
+    out = bytearray()
+    i = 0
+    while i < len(data):
+        c = data[i]
+        if c == 0x10:
+            if i + 1 >= len(data):
+                break
+            out.append(data[i + 1])
+            i += 2
+        elif c == 0x03:
+            return bytes(out), True, i + 1
+        else:
+            out.append(c)
+            i += 1
+    return bytes(out), False, i

@@ -20,7 +20,7 @@ def test_every_command_of_the_table_is_in_the_readme_and_no_other():
             m = re.match(r"\s*`AT([#+&]?[A-Z]*)`", cell)
             if m and m.group(1):
                 names.add(m.group(1))
-    assert names == set(C.TABLE), set(C.TABLE) ^ names
+    assert names == set(C.names()), set(C.names()) ^ names
 
 
 def test_every_parameter_and_alias_is_in_the_readme_with_its_default():

@@ -78,6 +78,7 @@ def test_a_reply_not_to_trust_answers_error_and_leaves_the_clock(rig, behaviour)
     srv = ScriptedNtp(behaviour=behaviour, offset=7200)
     try:
         rig.send("AT+EGNTPPORT=%d" % srv.port)
+        rig.send("AT+CCLK?")  # the clock exists from its first use
         before = rig.modem.clock.now()
         t0 = time.time()
         assert rig.send('AT+EGNTP=2,"127.0.0.1",10,1') == b"\r\nERROR\r\n"

@@ -47,7 +47,7 @@ def environment(runtime, flash, board):
 class Sim:
     """The modem process on a fresh pty. Used by `make run` and by the end-to-end tests."""
 
-    def __init__(self, runtime="micropython", heap="64K", flash=".flash", board="host",
+    def __init__(self, runtime="micropython", heap="96K", flash=".flash", board="host",
                  link=None, micropython=None, log=None):
         self.master, self.slave = os.openpty()
         tty.setraw(self.slave)
@@ -102,7 +102,7 @@ class Sim:
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--runtime", choices=("micropython", "cpython"), default="micropython")
-    ap.add_argument("--heap", default="64K", help="MicroPython heap size (default 64K)")
+    ap.add_argument("--heap", default="96K", help="MicroPython heap size (default 96K)")
     ap.add_argument("--flash", default=".flash", help="where the parameters persist")
     ap.add_argument("--link", default=None, help="a symlink to the pty, kept while it runs")
     ap.add_argument("--board", default="host")

@@ -25,6 +25,13 @@ def sleep_ms(ms):
     time.sleep(ms / 1000)
 
 
+def trace(e):
+    import sys
+    import traceback
+
+    traceback.print_exception(type(e), e, e.__traceback__, file=sys.stderr)
+
+
 class Poller:
     """select.poll giving (obj, events) pairs: CPython yields file numbers, mapped back."""
 
@@ -46,7 +53,7 @@ class Poller:
             pass
         self._objs.pop(obj.fileno(), None)
 
-    def poll(self, ms):
+    def ipoll(self, ms):
         return [(self._objs[fd], ev) for fd, ev in self._p.poll(ms) if fd in self._objs]
 
 

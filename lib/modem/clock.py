@@ -94,3 +94,12 @@ class RtcClock:
         wd = (secs // 86400 + 3) % 7  # 1970-01-01 was a Thursday; RTC weekday 0 = Monday
         self.rtc.datetime((y, mo, d, wd, h, mi, s, 0))
         self.zone = zone
+
+
+def make(board):
+    """The board's clock: machine.RTC where the board says it has one, else Clock."""
+    if getattr(board, "RTC", False):
+        from machine import RTC  # the board layer only
+
+        return RtcClock(RTC())
+    return Clock()

@@ -17,31 +17,6 @@ CWD_FAILED = const(38022)  # FTP change of directory refused
 DNS_FAILED = const(38027)  # name resolution failed
 INTERNAL = const(49155)  # anything unforeseen inside the firmware
 
-# Text for AT+CMEE=2 (verbose), from spec 9.2: one string, searched by code.
-_TEXT = """35840 Modem is already running
-35841 GPRS session lost
-35865 Module is not attached to the network
-35866 Invalid event during activation process
-35867 Physical layer connection is currently not active
-35868 GPRS connection aborted
-36929 Bad parameter configuration attempt
-37122 Another internal application is already running
-38016 Open session attempt failed
-38022 Change Directory attempt failed
-38027 No answer from DNS servers
-49155 Internal error"""
-
-
-def text(code):
-    """The spec's description of an error code, or the code itself."""
-    key = "%d " % code
-    i = _TEXT.find(key)
-    if i < 0:
-        return str(code)
-    j = _TEXT.find("\n", i)
-    return _TEXT[i + len(key):j if j > 0 else len(_TEXT)]
-
-
 OK_GPRS = "Ok_Info_GprsActivation"
 OK_WAITING = "Ok_Info_WaitingForData"
 OK_CLOSED = "Ok_Info_SocketClosed"

@@ -9,8 +9,13 @@ MPY = sys.implementation.name == "micropython"
 if MPY:
     from micropython import const
     from time import sleep_ms, ticks_add, ticks_diff, ticks_ms
+
+    def trace(e):
+        """The exception's traceback on the log (stderr: the USB console on a board)."""
+        sys.print_exception(e, sys.stderr)
+
 else:
-    from ._cpython import const, sleep_ms, ticks_add, ticks_diff, ticks_ms  # noqa: F401
+    from ._cpython import const, sleep_ms, ticks_add, ticks_diff, ticks_ms, trace  # noqa: F401
 
 import select  # noqa: E402
 
@@ -23,61 +28,9 @@ POLLHUP = select.POLLHUP
 # (11 EAGAIN; 115 EINPROGRESS on Linux; 119 EINPROGRESS on lwIP ports).
 BUSY_ERRNOS = (11, 115, 119)
 
+# Poller: select.poll on MicroPython, whose ipoll(ms) yields (object, events); _cpython's
+# gives the same on CPython. Unregistering an object not registered is not an error.
 if MPY:
-
-    class Poller:
-        """select.poll giving (obj, events) pairs: MicroPython yields the objects."""
-
-        def __init__(self):
-            self._p = select.poll()
-
-        def register(self, obj, mask):
-            self._p.register(obj, mask)
-
-        def modify(self, obj, mask):
-            self._p.modify(obj, mask)
-
-        def unregister(self, obj):
-            try:
-                self._p.unregister(obj)
-            except (KeyError, ValueError, OSError):
-                pass
-
-        def poll(self, ms):
-            return self._p.ipoll(ms)
-
-    class Stream:
-        """A non-blocking socket with one interface on both runtimes.
-
-        readinto(mv) -> n > 0 bytes read, 0 at end of stream, None when nothing is there now.
-        write(mv)    -> n >= 0 bytes written, None when the socket cannot take any now.
-        Errors other than "not now" are raised as OSError.
-        """
-
-        def __init__(self, sock):
-            self.sock = sock
-            self.pollable = sock
-            sock.setblocking(False)
-
-        def fileno(self):
-            return self.sock.fileno()
-
-        def readinto(self, mv):
-            return self.sock.readinto(mv)
-
-        def write(self, mv):
-            try:
-                return self.sock.write(mv)
-            except OSError as e:
-                if e.errno in BUSY_ERRNOS:
-                    return None
-                raise
-
-        def close(self):
-            try:
-                self.sock.close()
-            except OSError:
-                pass
-
+    Poller = select.poll
 else:
-    from ._cpython import Poller, Stream  # noqa: F401
+    from ._cpython import Poller  # noqa: F401

@@ -1,40 +1,24 @@
 """The modem: bytes from the UART assembled into command lines, run, answered."""
-import sys
-
 from . import commands
 from .atparse import parse
 from .codes import ERROR, INTERNAL, ATError
-from .compat import POLLIN, POLLOUT, Poller, ticks_diff, ticks_ms
+from .compat import POLLIN, POLLOUT, Poller, ticks_diff, ticks_ms, trace
 from .compat import const
 
-try:
-    from sys import print_exception
-
-    def trace(e):
-        print_exception(e, sys.stderr)
-
-except ImportError:
-    from traceback import print_exception as _pe
-
-    def trace(e):
-        _pe(type(e), e, e.__traceback__)
-
 LINE_MAX = const(256)
+DATA_SIZE = const(2048)  # the pump's buffers (pump.BUF_SIZE)
 _RX = const(256)
 _CR = const(13)
 _LF = const(10)
 _BS = const(8)
 _DEL = const(127)
+_ETX = const(3)
 _WRITE_GIVEUP_MS = const(2000)
 _TICK_MS = const(100)  # the longest the loop waits for input before looking at the link
 
 
-class Halted(Exception):
-    """The host sent a line that stops the command in progress (Modem.wait_for)."""
-
-
 class Modem:
-    def __init__(self, port, board, params, link, log=None):
+    def __init__(self, port, board, params, link, log=None, buf=None):
         self.port = port
         self.link = link
         self.board = board
@@ -51,6 +35,14 @@ class Modem:
         self._first = True
         self.after_ok = None
         self.pending = bytearray()  # what the host sent while a command was running
+        self.enter = None  # set by a command that opens a data session: enter(leftover)
+        self.listener = None  # a TCP server socket waiting for its peer (tcp.Listener)
+        # the data pump's buffers, made at start-up while the heap is in one piece; the pump
+        # itself is loaded with the first data session (data_pump)
+        self.databuf = buf if buf is not None else bytearray(DATA_SIZE)
+        self.pump = None
+        self.clock = None  # the real-time clock, made on first use (clock.make)
+        link.on_lost.append(self.close_listener)
         self.echo = 1
         self.cmee = 1
 
@@ -84,7 +76,7 @@ class Modem:
         if p is None or self.port.wpollable is None:
             return
         p.register(self.port.wpollable, POLLOUT)
-        p.poll(20)
+        p.ipoll(20)
         p.unregister(self.port.wpollable)
         if self.port.wpollable is self.port.pollable:
             p.register(self.port.pollable, POLLIN)
@@ -101,23 +93,54 @@ class Modem:
 
     def say(self, what):
         """An unsolicited line: a text, or an error code shown as +CMEE says."""
-        self.result(what if isinstance(what, str) else commands.error_text(what, self.cmee))
+        self.result(what if isinstance(what, str) else self.error_text(what))
+
+    def error_text(self, code):
+        return commands.error_text(code, self.cmee)
+
+    def hangup(self):
+        """True when the host hangs up a data session by its DTR line (a board with DTR)."""
+        return False
+
+    def data_pump(self):
+        if self.pump is None:
+            from .pump import Pump
+
+            self.pump = Pump(self.port, self.databuf)
+        return self.pump
+
+    def close_listener(self):
+        if self.listener is not None:
+            if self._poller is not None:
+                self._poller.unregister(self.listener.sock)
+            self.listener.close()
+            self.listener = None
 
     # ---- input ----
 
     def feed(self, data, echo=True):
-        """Bytes from the UART in command mode."""
-        if self.echo and echo:
-            self.write(data)
+        """Bytes from the UART in command mode. Each line is echoed (ATE1) before it runs;
+        a command that opens a data session (self.enter) takes the bytes after its line."""
         line = self._line
-        for c in data:
+        start = 0
+        i = 0
+        n = len(data)
+        while i < n:
+            c = data[i]
+            i += 1
+            run = False
             if c == _CR:
-                self._end_line()
+                run = True
             elif c == _LF:
                 continue
             elif c == _BS or c == _DEL:
                 if self._n:
                     self._n -= 1
+            elif c == _ETX and self.listener is not None:
+                self.close_listener()  # the host gives up waiting for its peer (spec 4.2.1)
+                self._n = 0
+                self.result("OK")
+                start = i
             elif self._n >= LINE_MAX:
                 self._overflow = True
             else:
@@ -125,12 +148,34 @@ class Modem:
                     self._bad = True
                 line[self._n] = c
                 self._n += 1
-                if self._n == 2 and line[0] in b"Aa" and c == 47:  # "A/"
-                    self._n = 0
-                    if self._last:
-                        self.execute(self._last)
-                    else:
-                        self.result("ERROR")
+                run = self._n == 2 and c == 47 and line[0] in b"Aa"  # "A/"
+            if not run:
+                continue
+            if echo and self.echo:
+                self.write(data[start:i])
+            start = i
+            if c == _CR:
+                self._end_line()
+            else:
+                self._n = 0
+                if self._last:
+                    self.execute(self._last)
+                else:
+                    self.result("ERROR")
+            if self.enter is not None:
+                session = self.enter
+                self.enter = None
+                try:
+                    rest = session(data[i:])  # the session's data, then what followed its end
+                except Exception as e:  # never let a bug stop the modem
+                    self.failed(e)
+                    rest = None
+                commands.settle(self)
+                if rest:
+                    self.feed(bytes(rest))
+                return
+        if start < n and echo and self.echo:
+            self.write(data[start:])
 
     def _end_line(self):
         n = self._n
@@ -150,44 +195,6 @@ class Modem:
             self.pending = bytearray()
             self.feed(data, False)
 
-    def wait_for(self, obj, ms, stop):
-        """Wait up to ms for obj to be readable (True) or not (False), keeping what the
-        host sends meanwhile for later; a host line in stop raises Halted."""
-        p = Poller()
-        p.register(obj, POLLIN)
-        if self.port.pollable is not None:
-            p.register(self.port.pollable, POLLIN)
-        t0 = ticks_ms()
-        try:
-            while True:
-                left = ms - ticks_diff(ticks_ms(), t0)
-                if left <= 0:
-                    return False
-                for o, ev in p.poll(min(left, _TICK_MS)):
-                    if o is obj:
-                        return True
-                n = self.port.readinto(self._rxmv)
-                if n:
-                    data = self._rxmv[:n]
-                    if self.echo:
-                        self.write(data)
-                    if len(self.pending) < 2 * LINE_MAX:
-                        self.pending += data
-                    self._stop_line(stop)
-        finally:
-            p.unregister(obj)
-            if self.port.pollable is not None:
-                p.unregister(self.port.pollable)
-
-    def _stop_line(self, stop):
-        cr = self.pending.find(b"\r")
-        while cr >= 0:
-            line = bytes(self.pending[:cr]).replace(b"\n", b"").strip().upper()
-            if line in stop:
-                del self.pending[:cr + 1]
-                raise Halted()
-            cr = self.pending.find(b"\r", cr + 1)
-
     def execute(self, text):
         """Run one command line and print its final result."""
         self._first = True
@@ -198,7 +205,10 @@ class Modem:
                 h = commands.lookup(name)
                 if h is None:
                     raise ATError(ERROR)
-                final = h(self, name, op, args)
+                if isinstance(h, str):
+                    final = commands.overlay(h, self, name, op, args)
+                else:
+                    final = h(self, name, op, args)
                 if final == commands.NOFINAL:
                     return
             self.result("OK")
@@ -207,10 +217,15 @@ class Modem:
         except ATError as e:
             self.result(commands.error_text(e.code, self.cmee))
         except Exception as e:  # never let a bug stop the modem
-            if self.log:
-                self.log("internal error in %s: %r" % (text, e))
-                trace(e)
-            self.result(commands.error_text(INTERNAL, self.cmee))
+            self.failed(e, text)
+
+    def failed(self, e, text=b""):
+        """Something unforeseen: logged, #CME ERROR: 49155 to the host, the modem runs on."""
+        if self.log:
+            self.log("internal error in %s: %r" % (text, e))
+            trace(e)
+        self.enter = None
+        self.result(self.error_text(INTERNAL))
 
     def apply_baud(self):
         self.port.set_baud(self.params.get("IPR"))
@@ -226,16 +241,31 @@ class Modem:
             self.result("+WIND: 13")
 
     def step(self, timeout_ms):
-        """Wait up to timeout_ms for UART input and handle what came."""
-        if self._poller is None:
-            self._poller = Poller()
-            self._poller.register(self.port.pollable, POLLIN)
-        for _ in self._poller.poll(timeout_ms):
-            break
+        """Wait up to timeout_ms for UART input (or a TCP peer) and handle what came."""
+        p = self._poller
+        if p is None:
+            p = self._poller = Poller()
+            p.register(self.port.pollable, POLLIN)
+        lis = self.listener
+        if lis is not None:
+            p.register(lis.sock, POLLIN)
+        for obj, _ in p.ipoll(timeout_ms):
+            if lis is not None and obj is lis.sock:
+                self._accept(lis)
         n = self.port.readinto(self._rxmv)
         if n:
             self.feed(self._rxmv[:n])
         self.link.tick(self.say)
+
+    def _accept(self, lis):
+        from . import tcp
+
+        c = lis.accept()
+        if c is not None:
+            rest = tcp.accepted(self, c)
+            commands.settle(self)
+            if rest:
+                self.feed(bytes(rest))
 
     def run(self):
         self.start()

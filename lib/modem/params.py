@@ -89,14 +89,6 @@ class Params:
             return "%s: %d,%s" % (head, sock, text)
         return head + ": " + text
 
-    def block(self, table, sock=0):
-        """The lines of a display table of schema (NAME or NAME:SHOWN, space separated)."""
-        for item in table.split(" "):
-            c = item.find(":")
-            yield self.line(item[:c], item[c + 1:], sock) if c > 0 else self.line(
-                item, item, sock)
-
-
 def fmt(row, v):
     k = row[S.KIND]
     if k == "S" or k == "H":

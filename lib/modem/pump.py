@@ -5,10 +5,11 @@ Back-pressure: the line is read only when every decoded byte has gone to the str
 stream only when every encoded byte has gone to the line. See docs/dle.md for the decisions.
 """
 from . import dle
-from .compat import POLLIN, POLLOUT, Poller, const, ticks_add, ticks_diff, ticks_ms
+from .compat import BUSY_ERRNOS, MPY, POLLIN, POLLOUT, Poller, const, ticks_add, ticks_diff, ticks_ms
 
-RAW_SIZE = const(1024)  # host -> peer buffer, and peer -> host raw read
-ENC_SIZE = const(2048)  # peer -> host, encoded (2 * RAW_SIZE)
+RAW_SIZE = const(512)  # host -> peer buffer, and peer -> host raw read
+ENC_SIZE = const(1024)  # peer -> host, encoded (2 * RAW_SIZE)
+BUF_SIZE = const(2048)  # all three: RAW_SIZE + RAW_SIZE + ENC_SIZE
 TICK_MS = const(100)  # tick() is called at least this often
 
 # directions
@@ -22,19 +23,35 @@ PEER_CLOSED = const(2)  # the stream reached its end; all its bytes and the lone
 ERROR = const(3)  # the stream raised OSError (errno in pump.errno); pending bytes, ETX out
 ABORT = const(4)  # tick() returned true; nothing more written, no ETX (see send_etx)
 
+if MPY:
+
+    def Stream(sock):
+        """A socket as the pump's stream: on MicroPython a non-blocking socket already is
+        one (readinto: None when nothing is there, 0 at the end; write: None when full)."""
+        sock.setblocking(False)
+        return sock
+
+else:
+    from ._cpython import Stream  # noqa: F401
+
 _DLE = const(0x10)
 _ETX = const(0x03)
 
 
 class Pump:
-    def __init__(self, port):
+    def __init__(self, port, buf=None):
+        """buf: BUF_SIZE bytes for the three buffers, preallocated by the caller at start-up
+        (a fragmented heap may not have 2 KiB in one piece later); made here if None."""
         self.port = port
-        self._up = bytearray(RAW_SIZE)
-        self._upv = memoryview(self._up)
-        self._dn = bytearray(RAW_SIZE)
-        self._dnv = memoryview(self._dn)
-        self._enc = bytearray(ENC_SIZE)
-        self._encv = memoryview(self._enc)
+        if buf is None:
+            buf = bytearray(BUF_SIZE)
+        mv = memoryview(buf)
+        self._up = mv[0:RAW_SIZE]
+        self._upv = self._up
+        self._dn = mv[RAW_SIZE:2 * RAW_SIZE]
+        self._dnv = self._dn
+        self._enc = mv[2 * RAW_SIZE:BUF_SIZE]
+        self._encv = self._enc
         self._st = dle.new_state()
         self._poll = Poller()
         self._masks = {}
@@ -55,7 +72,7 @@ class Pump:
     def run(self, stream, dlemode, directions, leftover=None, tick=None, txdelay_ms=0):
         """Move one session; return HOST_ETX, PEER_CLOSED, ERROR or ABORT.
 
-        stream: compat.Stream (readinto/write/pollable). dlemode: 0 passthrough, 1 DLE/ETX.
+        stream: pump.Stream (readinto/write; polled as stream.pollable, or itself). dlemode: 0 passthrough, 1 DLE/ETX.
         directions: UP, DOWN or BOTH. leftover: host bytes already read after the command
         line (data of this session). tick(): called at least every TICK_MS; true aborts.
         txdelay_ms: hold a partial buffer of host bytes up to this long (0: send at once).
@@ -201,7 +218,7 @@ class Pump:
                 else:
                     self._want(port.pollable, pm)
                     self._want(port.wpollable, wm)
-                self._want(stream.pollable, sm)
+                self._want(getattr(stream, "pollable", stream), sm)
                 ms = TICK_MS
                 if holding:
                     ms = txdelay_ms - ticks_diff(now, hold_t)
@@ -209,7 +226,7 @@ class Pump:
                         ms = 0
                     elif ms > TICK_MS:
                         ms = TICK_MS
-                for _ in self._poll.poll(ms):
+                for _ in self._poll.ipoll(ms):
                     pass
                 now = ticks_ms()
         finally:
@@ -242,7 +259,7 @@ class Pump:
                 if ticks_diff(ticks_ms(), t0) > timeout_ms:
                     return False
                 self._want(self.port.wpollable, POLLOUT)
-                self._poll.poll(10)
+                self._poll.ipoll(10)
         for obj in self._masks:
             self._poll.unregister(obj)
         self._masks.clear()

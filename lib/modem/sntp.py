@@ -10,13 +10,58 @@ import socket
 from . import clock
 from .atparse import SET
 from .codes import BAD_PARAMETER, DNS_FAILED, ERROR, ATError
-from .compat import const, ticks_add, ticks_diff, ticks_ms
-from .core import Halted
+from .compat import POLLIN, Poller, const, ticks_add, ticks_diff, ticks_ms
 
 NTP_DELTA = const(2208988800)  # seconds from 1900 (NTP) to 1970
 
 
 _STOP = (b"AT+EGNTP=0", b"AT+EGNTPT=0")  # what halts a request that is waiting
+_TICK_MS = const(100)
+
+
+class Halted(Exception):
+    """The host sent AT+EGNTP=0 while a request was waiting."""
+
+
+def wait_for(m, obj, ms):
+    """Wait up to ms for obj to be readable (True) or not (False), keeping what the host
+    sends meanwhile for the command loop (m.pending); AT+EGNTP=0 raises Halted."""
+    port = m.port
+    p = Poller()
+    p.register(obj, POLLIN)
+    if port.pollable is not None:
+        p.register(port.pollable, POLLIN)
+    t0 = ticks_ms()
+    rx = m._rxmv
+    try:
+        while True:
+            left = ms - ticks_diff(ticks_ms(), t0)
+            if left <= 0:
+                return False
+            for o, ev in p.ipoll(min(left, _TICK_MS)):
+                if o is obj:
+                    return True
+            n = port.readinto(rx)
+            if n:
+                if m.echo:
+                    m.write(rx[:n])
+                if len(m.pending) < 512:
+                    m.pending += rx[:n]
+                _stop_line(m.pending)
+    finally:
+        p.unregister(obj)
+        if port.pollable is not None:
+            p.unregister(port.pollable)
+
+
+def _stop_line(pending):
+    cr = pending.find(b"\r")
+    while cr >= 0:
+        line = bytes(pending[:cr]).replace(b"\n", b"").strip().upper()
+        if line in _STOP:
+            del pending[:cr + 1]
+            raise Halted()
+        cr = pending.find(b"\r", cr + 1)
 
 
 def request(host, port, ms, wait):
@@ -54,6 +99,16 @@ def request(host, port, ms, wait):
             return secs - NTP_DELTA + (1 if frac >= 0x80000000 else 0)
     finally:
         s.close()
+
+
+def run(m, name, op, args):
+    return (cclk if name == "+CCLK" else command)(m, name, op, args)
+
+
+def _clock(m):
+    if m.clock is None:
+        m.clock = clock.make(m.board)
+    return m.clock
 
 
 def command(m, name, op, args):
@@ -96,7 +151,7 @@ def command(m, name, op, args):
                 break
             try:
                 utc = request(host, port, left // (len(servers) - i),
-                              lambda sock, ms: m.wait_for(sock, ms, _STOP))
+                              lambda sock, ms: wait_for(m, sock, ms))
                 resolved += 1
             except OSError:
                 continue  # this name does not resolve: the next server
@@ -110,14 +165,14 @@ def command(m, name, op, args):
     h, mi = p.get("EGNTPUTC")
     minutes = h * 60 + (mi if h >= 0 else -mi)
     local = utc + minutes * 60
-    m.clock.set(local, int(minutes / 15))
+    _clock(m).set(local, int(minutes / 15))
     if display and display[0][0] == "1":
         m.info(clock.text(local))
 
 
 def cclk(m, name, op, args):
     """AT+CCLK? -> +CCLK: "yy/MM/dd,hh:mm:ss+zz" (zz in quarter hours); AT+CCLK="..." sets."""
-    c = m.clock
+    c = _clock(m)
     if op == 1:  # GET
         m.info('+CCLK: "%s%+03d"' % (clock.text(c.now()), c.zone))
     elif op == SET:

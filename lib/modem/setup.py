@@ -1,0 +1,64 @@
+"""Putting a modem together for a board: its data module, parameters, link, line.
+Needed once, at start-up: modem.main unloads it after."""
+from .core import DATA_SIZE, Modem  # noqa: F401
+from .link import Link
+from .params import Params
+from .store import Store
+
+VERSION = "GPX-MPY V0.1.0 (GenPro 2Xe AT# compatible, MicroPython)"
+
+# What every board has unless its module says otherwise.
+DEFAULTS = (
+    ("MANUFACTURER", "GPX"),
+    ("MODEL", "GenPro 2Xe compatible modem"),
+    ("REVISION", "V0.1.0"),
+    ("VERSION", VERSION),
+    ("WIND", True),
+    ("FLASH_DIR", ""),
+    ("SNTP_SERVERS", ("pool.ntp.org",)),
+    ("NETWORK", "host"),
+    ("UART", None),
+)
+
+
+def load(name):
+    """The board's data module (boards/<name>.py), with every default it does not give."""
+    mod = __import__("boards." + name, None, None, (name,))
+    for k, v in DEFAULTS:
+        if not hasattr(mod, k):
+            setattr(mod, k, v)
+    return mod
+
+
+def make(board, port, flash_dir, logger=None, buf=None):
+    params = Params(Store(flash_dir, "params.gpx"))
+    return Modem(port, board, params, Link(backend(board, params, flash_dir)), logger, buf)
+
+
+def backend_module(board):
+    """The module of the link backend the board's NETWORK names (only that one is loaded)."""
+    kind = board.NETWORK
+    return __import__("modem.net_" + (kind if kind in ("wlan", "ppp") else "host"), None,
+                      None, ("x",))
+
+
+def backend(board, params, flash_dir):
+    mod = backend_module(board)
+    if board.NETWORK == "wlan":
+        return mod.WlanBackend(params)
+    if board.NETWORK == "ppp":
+        return mod.PppBackend(board, params)
+    return mod.HostBackend((flash_dir.rstrip("/") + "/" if flash_dir else "") + "link.fault")
+
+
+def line(board):
+    """The AT line: the board's UART, or stdin/stdout (a pty) where it has none."""
+    if board.UART is None:
+        from .ports import FdPort
+
+        return FdPort(0, 1)
+    from machine import UART  # the board layer only
+
+    from .uart import UartPort
+
+    return UartPort(UART(**board.UART))

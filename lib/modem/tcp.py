@@ -1,0 +1,192 @@
+"""TCP sockets (spec section 4): AT#OTCP (client), AT#LTCPSTART/LTCPSTOP (server), and the
+data session both run through the pump. Loaded on first use.
+"""
+import socket
+
+from . import pump as P
+from .atparse import SET
+from .codes import (BAD_PARAMETER, BUSY, DNS_FAILED, ERROR, OK_CLOSED, OK_WAITING, OPEN_FAILED,
+                    SESSION_LOST, ATError)
+from .commands import NOFINAL, socket_id
+from .compat import BUSY_ERRNOS, MPY, POLLERR, POLLHUP, POLLOUT, Poller
+
+connect_ms = 20000  # how long a connection may take to open (tests shorten it)
+ANY_PEER = ("", "0", "255.255.255.255")  # TCPSERV values that let any peer in
+
+
+def _sid(op, args):
+    if op != SET:
+        raise ATError(ERROR)
+    return socket_id(args)
+
+
+def idle(m):
+    """A second data session or transfer while one runs (or a listener waits): 37122."""
+    if m.listener is not None:
+        raise ATError(BUSY)
+
+
+def resolve(host, port):
+    try:
+        return socket.getaddrinfo(host, port, 0, socket.SOCK_STREAM)[0][-1]
+    except (OSError, IndexError):
+        raise ATError(DNS_FAILED)
+
+
+def connect(addr, ms):
+    """A connected non-blocking socket, or ATError(38016) when refused or timed out."""
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    s.setblocking(False)
+    try:
+        try:
+            s.connect(addr)
+        except OSError as e:
+            if e.args[0] not in BUSY_ERRNOS:
+                raise
+        p = Poller()
+        p.register(s, POLLOUT)
+        ok = False
+        for _, ev in p.ipoll(ms):
+            ok = not ev & (POLLERR | POLLHUP)
+        p.unregister(s)
+        if ok and not MPY and s.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR):
+            ok = False
+        if not ok:
+            raise OSError(111)
+    except OSError:
+        s.close()
+        raise ATError(OPEN_FAILED)
+    return s
+
+
+def nodelay(s):
+    try:
+        s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    except (AttributeError, OSError):
+        pass  # a port without the option sends small segments at once anyway
+
+
+def otcp(m, name, op, args):
+    """AT#OTCP=id: connect to TCPSERV:TCPPORT, Ok_Info_WaitingForData, data mode."""
+    sid = _sid(op, args)
+    m.link.need()
+    idle(m)
+    p = m.params
+    host = p.get("TCPSERV", sid)
+    port = p.get("TCPPORT", sid)
+    if host in ANY_PEER or not port:
+        raise ATError(BAD_PARAMETER)  # no server configured for this socket
+    s = connect(resolve(host, port), connect_ms)
+    if not p.get("TCPTXDELAY", sid):
+        nodelay(s)
+    m.result(OK_WAITING)
+    m.enter = lambda leftover: session(m, s, sid, leftover)
+    return NOFINAL
+
+
+def session(m, s, sid, leftover):
+    """One data session on socket s; returns the host bytes after its end (commands)."""
+    p = m.params
+    pump = m.data_pump()
+    link = m.link
+    lost = []
+
+    def tick():
+        link.tick(lost.append)  # nothing unsolicited inside a data session
+        return not link.up or m.hangup()
+
+    stream = P.Stream(s)
+    try:
+        why = pump.run(stream, p.get("DLEMODE", sid), P.BOTH, leftover, tick,
+                       p.get("TCPTXDELAY", sid))
+    finally:
+        stream.close()
+    if why == P.ABORT:
+        pump.send_etx()
+        m.result(m.error_text(SESSION_LOST if not link.up else OPEN_FAILED))
+        return None
+    if why == P.ERROR:
+        m.result(m.error_text(OPEN_FAILED))
+        return None
+    m.result(OK_CLOSED)
+    m.result("OK")
+    return pump.rest() if why == P.HOST_ETX or why == getattr(P, "ESCAPE", -1) else None
+
+
+class Listener:
+    def __init__(self, sid, port, allowed):
+        self.sid = sid
+        self.allowed = allowed  # None: any peer; else the one address allowed in
+        s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        try:
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            s.bind(socket.getaddrinfo("0.0.0.0", port)[0][-1])
+            s.listen(2)
+            s.setblocking(False)
+        except OSError:
+            s.close()
+            raise ATError(OPEN_FAILED)
+        self.sock = s
+
+    def accept(self):
+        """An allowed peer's socket, or None (nobody, or a refused peer, closed at once)."""
+        try:
+            c, addr = self.sock.accept()
+        except OSError:
+            return None
+        if self.allowed is not None and peer_ip(addr) != self.allowed:
+            c.close()
+            return None
+        return c
+
+    def close(self):
+        self.sock.close()
+
+
+def peer_ip(addr):
+    """The dotted address of accept()'s peer: a tuple on CPython and lwIP ports, a raw
+    sockaddr (family, port, address) on the unix port."""
+    if isinstance(addr, tuple):
+        return addr[0]
+    return "%d.%d.%d.%d" % (addr[4], addr[5], addr[6], addr[7])
+
+
+def ltcpstart(m, name, op, args):
+    """AT#LTCPSTART=id: OK at once, then listen on TCPPORT for the peer TCPSERV allows."""
+    sid = _sid(op, args)
+    m.link.need()
+    idle(m)
+    p = m.params
+    port = p.get("TCPPORT", sid)
+    if not port:
+        raise ATError(BAD_PARAMETER)
+    host = p.get("TCPSERV", sid)
+    allowed = None
+    if host not in ANY_PEER:
+        allowed = peer_ip(resolve(host, port))
+    m.listener = Listener(sid, port, allowed)
+
+
+def ltcpstop(m, name, op, args):
+    """AT#LTCPSTOP=id (alias LTCPPORT): stop listening; OK whether or not it was."""
+    sid = _sid(op, args)
+    if m.listener is not None and m.listener.sid == sid:
+        m.close_listener()
+
+
+def run(m, name, op, args):
+    if name == "#OTCP":
+        return otcp(m, name, op, args)
+    if name == "#LTCPSTART":
+        return ltcpstart(m, name, op, args)
+    return ltcpstop(m, name, op, args)
+
+
+def accepted(m, c):
+    """An allowed peer connected: Ok_Info_WaitingForData and the session."""
+    sid = m.listener.sid
+    m.close_listener()
+    if not m.params.get("TCPTXDELAY", sid):
+        nodelay(c)
+    m.result(OK_WAITING)
+    return session(m, c, sid, None)
