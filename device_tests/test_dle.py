@@ -104,18 +104,27 @@ class DleTest(unittest.TestCase):
                 if not self._same(src, 2):
                     self.fail("differ on %r" % bytes(src))
 
-    def test_exhaustive_viper_equals_twin_3_bytes_over_specials_and_each_value(self):
-        # All 16M 3-byte inputs take minutes under MicroPython: every 3-byte input over the
-        # alphabet {00,03,10,41,FF}, and every byte value in each position with the others
-        # from that alphabet.
+    def test_exhaustive_viper_equals_twin_every_3_byte_input(self):
+        # All 16,777,216 inputs: about 35 s under the unix port. Where viper is missing
+        # (CPython) both names are the twin, and there is nothing to compare.
+        if not dle.VIPER:
+            self.skipTest("no viper here: encode is encode_py")
         src = bytearray(3)
+        e1, e2, d1, d2 = bytearray(6), bytearray(6), bytearray(3), bytearray(3)
+        s1, s2 = dle.new_state(), dle.new_state()
+        enc, enc_py, dec, dec_py = dle.encode, dle.encode_py, dle.decode, dle.decode_py
         for x in range(256):
-            for y in SPECIAL:
-                for z in SPECIAL:
-                    for p in ((x, y, z), (y, x, z), (y, z, x)):
-                        src[0], src[1], src[2] = p
-                        if not self._same(src, 3):
-                            self.fail("differ on %r" % bytes(src))
+            src[0] = x
+            for y in range(256):
+                src[1] = y
+                for z in range(256):
+                    src[2] = z
+                    n1 = enc(src, 3, e1)
+                    s1[0] = s2[0] = 0
+                    m1 = dec(src, 3, d1, s1)
+                    if (n1 != enc_py(src, 3, e2) or m1 != dec_py(src, 3, d2, s2) or e1 != e2
+                            or d1 != d2 or s1[1] != s2[1] or s1[2] != s2[2] or s1[0] != s2[0]):
+                        self.fail("differ on %r" % bytes(src))
 
     def test_no_allocation_over_10000_calls(self):
         try:

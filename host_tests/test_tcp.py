@@ -171,6 +171,51 @@ def test_dlemode_0_passes_every_byte_untouched_and_a_peer_close_ends_it(m):
         peer.stop()
 
 
+def escape_session(m, guard_s=0.2):
+    peer = TcpPeer(echo)
+    configure(m, peer.port)
+    m.at("AT#DLEMODE=1,0")
+    m.modem.data_pump().guard_ms = int(guard_s * 1000)
+    assert m.at("AT#OTCP=1", WAITING) == WAITING
+    return peer
+
+
+def test_dlemode_0_plus_plus_plus_alone_between_silences_closes_the_socket(m):
+    peer = escape_session(m)
+    try:
+        m.write(b"data")
+        assert m.read_until(b"data\x03\x10") == b"data\x03\x10"
+        time.sleep(0.3)
+        m.write(b"+++")
+        assert m.read_until(CLOSED, timeout=3) == CLOSED
+        assert peer.wait() == [6]  # the peer got the data, never the +++
+        assert m.at("AT") == OK
+    finally:
+        peer.stop()
+
+
+@pytest.mark.parametrize("sends", [
+    [b"x+++"],  # not alone
+    [b"+++x"],  # bytes follow it at once
+    [b"y", b"+++"],  # no silence before it
+    [b"++"],  # two are data after the guard time
+])
+def test_dlemode_0_plus_signs_that_are_not_the_escape_are_data(m, sends):
+    peer = escape_session(m)
+    try:
+        time.sleep(0.3)
+        for chunk in sends:
+            m.write(chunk)
+            time.sleep(0.02)
+        want = b"".join(sends)
+        assert m.read_until(want, timeout=3).endswith(want)
+        assert m.quiet(0.4) == b""  # and the session is still open
+        peer.conns[0].shutdown(socket.SHUT_RDWR)
+        assert m.read_until(CLOSED) == CLOSED
+    finally:
+        peer.stop()
+
+
 def listen(m, sid=1, allowed="127.0.0.1"):
     port = free_port()
     configure(m, port, sid, allowed)

@@ -22,6 +22,10 @@ HOST_ETX = const(1)  # the host sent an unescaped ETX (DLEMODE 1); rest() is wha
 PEER_CLOSED = const(2)  # the stream reached its end; all its bytes and the lone ETX are out
 ERROR = const(3)  # the stream raised OSError (errno in pump.errno); pending bytes, ETX out
 ABORT = const(4)  # tick() returned true; nothing more written, no ETX (see send_etx)
+ESCAPE = const(5)  # DLEMODE 0: the host sent +++ alone, a second of silence around it
+
+GUARD_MS = const(1000)  # the silence around +++
+_PLUS = const(43)
 
 if MPY:
 
@@ -60,6 +64,7 @@ class Pump:
         self._db = 0
         self.errno = 0
         self.dlemode = 1
+        self.guard_ms = GUARD_MS
 
     def rest(self):
         """Host bytes after the session's end (after the ETX): the next AT commands.
@@ -102,6 +107,10 @@ class Pump:
         hold_t = 0
         now = ticks_ms()
         next_tick = ticks_add(now, TICK_MS)
+        # DLEMODE 0 escape: up to three '+' held at _up[ub:ub + plus], not yet data
+        guard = self.guard_ms
+        plus = 0
+        plus_t = quiet_t = now
         try:
             while True:
                 progress = False
@@ -113,10 +122,17 @@ class Pump:
                     and ticks_diff(now, hold_t) < txdelay_ms
                 )
                 # host -> (decode) -> _up
+                if plus and ticks_diff(now, plus_t) >= guard:
+                    if plus == 3:
+                        return ESCAPE
+                    ub += plus  # fewer than three: they were data after all
+                    plus = 0
                 if up_on and not etx and not end and (ua == ub or holding):
                     if ua == ub:
                         ua = ub = 0
-                    v = upv if ub == 0 else upv[ub:]
+                        for k in range(plus):
+                            upv[k] = _PLUS
+                    v = upv if ub + plus == 0 else upv[ub + plus:]
                     if lo is not None:
                         n = len(lo) - lo_off
                         if n > len(v):
@@ -146,7 +162,15 @@ class Pump:
                         else:
                             if src is not v:
                                 v[0:n] = src[0:n]
-                            ub += n
+                            if (plus + n <= 3 and v[0] == _PLUS and (n < 2 or v[1] == _PLUS)
+                                    and (n < 3 or v[2] == _PLUS)
+                                    and (plus or ticks_diff(now, quiet_t) >= guard)):
+                                plus += n  # maybe the escape: held, not sent
+                                plus_t = now
+                            else:
+                                ub += plus + n
+                                plus = 0
+                        quiet_t = now
                         holding = (
                             txdelay_ms > 0 and ua == 0 and ub < RAW_SIZE and not etx
                             and ticks_diff(now, hold_t) < txdelay_ms
@@ -220,6 +244,8 @@ class Pump:
                     self._want(port.wpollable, wm)
                 self._want(getattr(stream, "pollable", stream), sm)
                 ms = TICK_MS
+                if plus and ms > guard - ticks_diff(now, plus_t):
+                    ms = max(0, guard - ticks_diff(now, plus_t))
                 if holding:
                     ms = txdelay_ms - ticks_diff(now, hold_t)
                     if ms < 0:

@@ -110,7 +110,7 @@ def session(m, s, sid, leftover):
         return None
     m.result(OK_CLOSED)
     m.result("OK")
-    return pump.rest() if why == P.HOST_ETX or why == getattr(P, "ESCAPE", -1) else None
+    return pump.rest() if why == P.HOST_ETX else None  # ESCAPE: +++, nothing after it
 
 
 class Listener:
