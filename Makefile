@@ -16,7 +16,7 @@ FIRMWARE := $(wildcard firmware/*.py)
 # The simulator and the unix-port tests load compiled modules, as a board does.
 HOSTMPY := build/x64
 
-.PHONY: run test host-test device-test-unix mpy-check bench clean venv servers
+.PHONY: run test lint host-test device-test-unix mpy-check bench clean venv servers
 
 venv: $(VENV)/.installed
 
@@ -63,7 +63,11 @@ host-test: $(HOSTMPY)/.built servers
 device-test-unix: $(HOSTMPY)/.built
 	MICROPYPATH=$(HOSTMPY):device_tests:tools/mpy_unittest $(MP) -X heapsize=2M device_tests/run.py
 
-test: mpy-check host-test device-test-unix
+# PEP 8 at line length 99 (STYLE.md), pyflakes' checks.
+lint: $(VENV)/.installed
+	$(BIN)/ruff check --line-length 99 --select E,F,W --ignore E402 lib boards firmware tools host_tests device_tests
+
+test: lint mpy-check host-test device-test-unix
 
 bench: $(HOSTMPY)/.built
 	$(BIN)/python tools/bench.py

@@ -247,3 +247,22 @@ def dle_decode_at(data):
             out.append(c)
             i += 1
     return bytes(out), False, i
+
+
+def read_dle_stream(read):
+    """Read a DLE-escaped stream up to its lone ETX with read() (which returns b"" when it
+    stalls): (sha256 hex of the payload, its length, the bytes that came after the ETX)."""
+    import hashlib
+    h = hashlib.sha256()
+    n = 0
+    tail = b""
+    while True:
+        got = read()
+        assert got, "stalled after %d bytes" % n
+        chunk = tail + got
+        body, done, used = dle_decode_at(chunk)
+        h.update(body)
+        n += len(body)
+        tail = chunk[used:]
+        if done:
+            return h.hexdigest(), n, tail

@@ -1,15 +1,13 @@
 """TCP sockets through the in-process modem on a real pty, against real peers on loopback."""
 import hashlib
-import os
 import socket
-import threading
 import time
 
 import pytest
 
 from ptyrig import PtyModem
-from servers import (BAD_NAME, TcpPeer, dle_decode, dle_decode_at, dle_encode, echo, resetting,
-                     sink, source, stamps)
+from servers import (BAD_NAME, TcpPeer, dle_decode, dle_encode, echo, read_dle_stream,
+                     resetting, sink, source, stamps)
 
 OK = b"\r\nOK\r\n"
 WAITING = b"\r\nOk_Info_WaitingForData\r\n"
@@ -332,21 +330,11 @@ def test_16_mib_each_way_with_every_byte_value(m):
     try:
         configure(m, peer.port)
         m.at("AT#OTCP=1", WAITING)
-        h = hashlib.sha256()
-        n = 0
-        tail = b""
-        while True:
-            got = m.read_some(10)
-            assert got, "stalled after %d bytes" % n
-            chunk = tail + got
-            body, done, used = dle_decode_at(chunk)
-            h.update(body)
-            n += len(body)
-            tail = chunk[used:]
-            if done:
-                break
-        assert (h.hexdigest(), n) == (want, size)
-        m.buf = tail
+        early = [m.buf]  # what came with Ok_Info_WaitingForData is data already
+        m.buf = b""
+        digest, n, m.buf = read_dle_stream(lambda: (early.pop() if early else b"")
+                                           or m.read_some(10))
+        assert (digest, n) == (want, size)
         assert m.read_until(CLOSED) == CLOSED
     finally:
         peer.stop()

@@ -1,14 +1,11 @@
 """TCP end to end: the modem under the MicroPython runtime on a real pty, real peers."""
 import hashlib
-import os
-import select
 import socket
-import threading
 
 import pytest
 
 from conftest import Line, start
-from servers import TcpPeer, dle_decode_at, dle_encode, sink, source
+from servers import TcpPeer, dle_encode, read_dle_stream, sink, source
 
 WAITING = b"\r\nOk_Info_WaitingForData\r\n"
 CLOSED = b"\r\nOk_Info_SocketClosed\r\n\r\nOK\r\n"
@@ -58,21 +55,9 @@ def test_16_mib_peer_to_host_with_every_byte_value(mp):
         line.cmd('AT#TCPSERV=1,"127.0.0.1"')
         line.cmd("AT#TCPPORT=1,%d" % peer.port)
         assert line.cmd("AT#OTCP=1", until=WAITING) == WAITING
-        h = hashlib.sha256()
-        n = 0
-        tail = b""
         line.s.timeout = 10
-        while True:
-            got = line.s.read(max(1, line.s.in_waiting))
-            assert got, "stalled after %d bytes" % n
-            chunk = tail + got
-            body, done, used = dle_decode_at(chunk)
-            h.update(body)
-            n += len(body)
-            tail = chunk[used:]
-            if done:
-                break
-        assert (h.hexdigest(), n) == (hashlib.sha256(payload).hexdigest(), SIZE)
+        digest, n, tail = read_dle_stream(lambda: line.s.read(max(1, line.s.in_waiting)))
+        assert (digest, n) == (hashlib.sha256(payload).hexdigest(), SIZE)
         if len(tail) < len(CLOSED):
             tail += line.read_until(CLOSED)
         assert tail == CLOSED

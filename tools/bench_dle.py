@@ -90,7 +90,8 @@ def main():
         impls.insert(0, ("viper", dle.encode, dle.decode))
     runtime = "micropython" if MPY else "cpython %d.%d" % sys.version_info[:2]
     print("DLE codec on %s; MB/s of payload (decode: of the decoded payload)" % runtime)
-    print("%-6s %-7s %6s %9s %9s %9s %9s" % ("impl", "data", "chunk", "enc", "dec", "x twin", "% copy"))
+    print("%-6s %-7s %6s %9s %9s %9s %9s"
+          % ("impl", "data", "chunk", "enc", "dec", "x twin", "% copy"))
     for kind in ("random", "dle"):
         for chunk in CHUNKS:
             res = {}

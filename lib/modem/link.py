@@ -128,7 +128,8 @@ class Link:
                 except OSError:
                     pass
                 say(SESSION_LOST)
-        elif self.want_attach and reg != 1 and reg != 2 and ticks_diff(now, self._t) >= self.retry_ms:
+        elif (self.want_attach and reg != 1 and reg != 2
+              and ticks_diff(now, self._t) >= self.retry_ms):
             self._t = now
             self.backend.attach()  # keep trying to get the network back
 

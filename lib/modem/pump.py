@@ -5,7 +5,7 @@ Back-pressure: the line is read only when every decoded byte has gone to the str
 stream only when every encoded byte has gone to the line. See docs/dle.md for the decisions.
 """
 from . import dle
-from .compat import BUSY_ERRNOS, MPY, POLLIN, POLLOUT, Poller, const, ticks_add, ticks_diff, ticks_ms
+from .compat import MPY, POLLIN, POLLOUT, Poller, const, ticks_add, ticks_diff, ticks_ms
 
 RAW_SIZE = const(512)  # host -> peer buffer, and peer -> host raw read
 ENC_SIZE = const(1024)  # peer -> host, encoded (2 * RAW_SIZE)
@@ -77,7 +77,8 @@ class Pump:
     def run(self, stream, dlemode, directions, leftover=None, tick=None, txdelay_ms=0):
         """Move one session; return HOST_ETX, PEER_CLOSED, ERROR or ABORT.
 
-        stream: pump.Stream (readinto/write; polled as stream.pollable, or itself). dlemode: 0 passthrough, 1 DLE/ETX.
+        stream: pump.Stream (readinto/write; polled as stream.pollable, or itself).
+        dlemode: 0 passthrough, 1 DLE/ETX.
         directions: UP, DOWN or BOTH. leftover: host bytes already read after the command
         line (data of this session). tick(): called at least every TICK_MS; true aborts.
         txdelay_ms: hold a partial buffer of host bytes up to this long (0: send at once).
