@@ -4,6 +4,7 @@
 - Heap in use after boot (gc.mem_alloc() after gc.collect(), as the modem logs it).
 - The smallest HEAP with which the modem boots and answers every command of the core.
 - The DLE codec (tools/bench_dle.py) under both runtimes.
+- TCP throughput through the modem against socat, and the pump's heap (tools/bench_tcp.py).
 """
 import os
 import statistics
@@ -117,6 +118,8 @@ def main():
         print("\nDLE codec, CPython:", flush=True)
         env = dict(os.environ, PYTHONPATH=os.path.join(ROOT, "lib"))
         subprocess.run([sys.executable, dle], env=env, check=False)
+    print("\nTCP through the modem against socat, and the pump's heap:", flush=True)
+    subprocess.run([sys.executable, os.path.join(HERE, "bench_tcp.py")], check=False)
 
 
 if __name__ == "__main__":
