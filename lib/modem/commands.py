@@ -78,13 +78,7 @@ def socket_id(args):
     return int(args[0][0])
 
 
-def at_needs_link(m, name, op, args):
-    """Commands of later issues: they need the link (35867 while it is down)."""
-    m.link.need()
-    raise ATError(ERROR)
-
-
-# Every command: NAME:WHERE, WHERE a handler here (basic, ipr, later) or the feature
+# Every command: NAME:WHERE, WHERE a handler here (basic, ipr) or the feature
 # module that runs it (see overlay). One string: a dict of functions costs ten times the RAM.
 COMMANDS = (
     " E:basic V:basic Q:basic Z:basic &F:basic &W:basic +IPR:ipr"
@@ -94,7 +88,7 @@ COMMANDS = (
     " +CGATT:atlink +CGREG:atlink +CREG:atlink +CSQ:atlink #CONNECTIONSTOP:atlink"
     " #CONNECTIONSTART:atlink #DISPLAYIP:atlink"
     " #OTCP:tcp #LTCPSTART:tcp #LTCPSTOP:tcp #LTCPPORT:tcp"
-    " #FTPGET:later #FTPPUT:later #FTTPUT:later"
+    " #FTPGET:ftp #FTPPUT:ftp #FTTPUT:ftp"
     " +EGNTP:sntp +EGNTPT:sntp +CCLK:sntp "
 )
 
@@ -104,7 +98,7 @@ def names():
     return [item.split(":")[0] for item in COMMANDS.split()]
 
 
-OVERLAYS = ("atinfo", "atlink", "sntp", "tcp", "clock", "hostip")
+OVERLAYS = ("atinfo", "atlink", "sntp", "tcp", "ftp", "sockets", "clock", "hostip")
 
 
 def overlay(mod, m, name, op, args):
@@ -143,8 +137,6 @@ def lookup(name):
             h = at_basic
         elif h == "ipr":
             h = at_ipr
-        elif h == "later":
-            h = at_needs_link
     elif len(name) > 1:
         row = S.find(name[1:])
         if row is not None and (row[S.GROUP] != "X" or name.startswith(row[S.PREFIX])):

@@ -5,12 +5,12 @@ import socket
 
 from . import pump as P
 from .atparse import SET
-from .codes import (BAD_PARAMETER, BUSY, DNS_FAILED, ERROR, OK_CLOSED, OK_WAITING, OPEN_FAILED,
+from .codes import (BAD_PARAMETER, ERROR, OK_CLOSED, OK_WAITING, OPEN_FAILED,
                     SESSION_LOST, ATError)
 from .commands import NOFINAL, socket_id
-from .compat import BUSY_ERRNOS, MPY, POLLERR, POLLHUP, POLLOUT, Poller
+from . import sockets
+from .sockets import connect, idle, nodelay, peer_ip, resolve
 
-connect_ms = 20000  # how long a connection may take to open (tests shorten it)
 ANY_PEER = ("", "0", "255.255.255.255")  # TCPSERV values that let any peer in
 
 
@@ -18,52 +18,6 @@ def _sid(op, args):
     if op != SET:
         raise ATError(ERROR)
     return socket_id(args)
-
-
-def idle(m):
-    """A second data session or transfer while one runs (or a listener waits): 37122."""
-    if m.listener is not None:
-        raise ATError(BUSY)
-
-
-def resolve(host, port):
-    try:
-        return socket.getaddrinfo(host, port, 0, socket.SOCK_STREAM)[0][-1]
-    except (OSError, IndexError):
-        raise ATError(DNS_FAILED)
-
-
-def connect(addr, ms):
-    """A connected non-blocking socket, or ATError(38016) when refused or timed out."""
-    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    s.setblocking(False)
-    try:
-        try:
-            s.connect(addr)
-        except OSError as e:
-            if e.args[0] not in BUSY_ERRNOS:
-                raise
-        p = Poller()
-        p.register(s, POLLOUT)
-        ok = False
-        for _, ev in p.ipoll(ms):
-            ok = not ev & (POLLERR | POLLHUP)
-        p.unregister(s)
-        if ok and not MPY and s.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR):
-            ok = False
-        if not ok:
-            raise OSError(111)
-    except OSError:
-        s.close()
-        raise ATError(OPEN_FAILED)
-    return s
-
-
-def nodelay(s):
-    try:
-        s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-    except (AttributeError, OSError):
-        pass  # a port without the option sends small segments at once anyway
 
 
 def otcp(m, name, op, args):
@@ -76,7 +30,7 @@ def otcp(m, name, op, args):
     port = p.get("TCPPORT", sid)
     if host in ANY_PEER or not port:
         raise ATError(BAD_PARAMETER)  # no server configured for this socket
-    s = connect(resolve(host, port), connect_ms)
+    s = connect(resolve(host, port), sockets.connect_ms)
     if not p.get("TCPTXDELAY", sid):
         nodelay(s)
     m.result(OK_WAITING)
@@ -141,14 +95,6 @@ class Listener:
 
     def close(self):
         self.sock.close()
-
-
-def peer_ip(addr):
-    """The dotted address of accept()'s peer: a tuple on CPython and lwIP ports, a raw
-    sockaddr (family, port, address) on the unix port."""
-    if isinstance(addr, tuple):
-        return addr[0]
-    return "%d.%d.%d.%d" % (addr[4], addr[5], addr[6], addr[7])
 
 
 def ltcpstart(m, name, op, args):

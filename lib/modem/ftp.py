@@ -1,0 +1,277 @@
+"""FTP client (spec section 3): AT#FTPGET and AT#FTPPUT (alias FTTPUT). The control connection
+is a blocking socket with a timeout; the file goes through the pump. Loaded on first use.
+"""
+import socket
+
+from . import pump as P
+from . import sockets
+from .atparse import ACT
+from .codes import (BAD_PARAMETER, CWD_FAILED, ERROR, OK_DATA, OPEN_FAILED, SESSION_LOST,
+                    ATError)
+from .commands import NOFINAL
+from .compat import MPY, POLLIN, Poller, ticks_ms
+
+reply_ms = 20000  # the longest the server may take to answer or to connect (tests shorten it)
+_LINE_MAX = 256  # a reply line is cut here (the rest of it is read and dropped)
+
+
+def run(m, name, op, args):
+    """AT#FTPGET, AT#FTPPUT: log in, CWD, open the data connection, RETR/STOR, data mode."""
+    if op != ACT:
+        raise ATError(ERROR)
+    m.link.need()
+    sockets.idle(m)
+    p = m.params
+    get = name == "#FTPGET"
+    host = p.get("FTPSERV")
+    port = p.get("FTPPORT")
+    if not host or not port:
+        raise ATError(BAD_PARAMETER)  # no server configured
+    addr = sockets.resolve(host, port)
+    c = sockets.connect(addr, sockets.connect_ms)
+    try:
+        _login(p, c, get)
+        d = _open(m, c, sockets.peer_ip(addr), get)
+    except Exception as e:
+        _quit(c)
+        if isinstance(e, OSError):
+            raise ATError(OPEN_FAILED)  # the control connection failed or timed out
+        raise
+    m.result(OK_DATA)
+    m.enter = lambda leftover: session(m, c, d, get, leftover)
+    return NOFINAL
+
+
+def _login(p, c, get):
+    """Greeting, USER/PASS, TYPE, CWD on the control connection c."""
+    c.settimeout(reply_ms / 1000)
+    _want(_reply(c), 50, OPEN_FAILED)  # 220
+    r = _cmd(c, "USER " + p.get("FTPUN"))
+    if r[0] == 51:  # 331: password wanted
+        r = _cmd(c, "PASS " + p.get("FTPPW"))
+    _want(r, 50, OPEN_FAILED)  # 230
+    _want(_cmd(c, "TYPE " + p.get("FTPTYPE")), 50, OPEN_FAILED)
+    path = p.get("FTPGETPATH" if get else "FTPPUTPATH")
+    if path not in ("", "."):
+        _want(_cmd(c, "CWD " + path), 50, CWD_FAILED)
+
+
+def _open(m, c, ip, get):
+    """The data connection, RETR or STOR accepted (1xx): passive, the modem connects to the
+    server (ip, the control connection's peer); active, the server connects to the modem."""
+    p = m.params
+    d = lis = None
+    try:
+        if p.get("FTPMODE"):
+            r = _cmd(c, "PASV")
+            n = _numbers(r)
+            if r[0] == 50 and len(n) >= 6:
+                port = n[-2] << 8 | n[-1]
+            else:  # PASV refused: the extended form
+                r = _cmd(c, "EPSV")
+                n = _numbers(r)
+                _want(r, 50, OPEN_FAILED)
+                if not n:
+                    raise ATError(OPEN_FAILED)
+                port = n[-1]
+            # the server's own address, not the one in the reply (it may be private or 0)
+            d = sockets.connect(sockets.resolve(ip, port), sockets.connect_ms)
+        else:
+            lis, port, mine = _listen(m, c)
+            _want(_cmd(c, "PORT %s,%d,%d" % (mine.replace(".", ","), port >> 8, port & 255)),
+                  50, OPEN_FAILED)
+        _want(_cmd(c, ("RETR " if get else "STOR ") + p.get(
+            "FTPGETFILENAME" if get else "FTPPUTFILENAME")), 49, OPEN_FAILED)  # 150, 125
+        if lis is not None:
+            d = _accept(lis)
+    except Exception:
+        _close(d)
+        raise
+    finally:
+        if lis is not None:
+            lis.close()
+    return d
+
+
+def session(m, c, d, get, leftover):
+    """The file through the pump, then the server's verdict; returns the host bytes after the
+    session (the next commands)."""
+    pump = m.data_pump()
+    link = m.link
+    lost = []
+
+    def tick():
+        link.tick(lost.append)  # nothing unsolicited inside a data session
+        return not link.up or m.hangup()
+
+    stream = P.Stream(d)
+    if not get and m.params.get("FTPTYPE") == "A":
+        stream = Ascii(stream)
+    try:
+        why = pump.run(stream, 1, P.DOWN if get else P.UP, leftover, tick)
+    finally:
+        _close(d)  # the server sees the end of an upload
+    code = 0
+    if why == P.ABORT:
+        pump.send_etx()
+        code = SESSION_LOST if not link.up else OPEN_FAILED
+    elif why == P.ERROR:
+        code = OPEN_FAILED  # the pump wrote the ETX
+    else:
+        try:
+            if _reply(c)[0] != 50:  # 226 (or 250): the server has it all
+                code = OPEN_FAILED
+        except OSError:
+            code = OPEN_FAILED
+    _quit(c)
+    m.result(m.error_text(code) if code else "OK")
+    return pump.rest()
+
+
+def _mask_py(buf, n):
+    for i in range(n):
+        buf[i] &= 0x7F
+
+
+mask = _mask_py
+if MPY:
+    try:
+        import micropython
+
+        @micropython.viper
+        def _mask_v(buf, n: int):
+            b = ptr8(buf)  # noqa: F821 (viper built-in)
+            i = 0
+            while i < n:
+                b[i] = b[i] & 0x7F
+                i += 1
+
+        mask = _mask_v
+    except (ImportError, AttributeError, SyntaxError, NotImplementedError):
+        pass
+
+
+class Ascii:
+    """The upload stream of FTPTYPE A: every byte goes 7 bits wide (spec 3.1.3). The pump's
+    buffer is masked in place (again on a retry: harmless), nothing is allocated."""
+
+    def __init__(self, s):
+        self.s = s
+        self.pollable = getattr(s, "pollable", s)
+
+    def write(self, mv):
+        mask(mv, len(mv))
+        return self.s.write(mv)
+
+    def readinto(self, mv):
+        return self.s.readinto(mv)
+
+
+def _line(c):
+    b = bytearray()
+    while True:
+        ch = c.recv(1)
+        if not ch:
+            raise OSError(104)  # the server closed the control connection
+        if ch == b"\n":
+            return bytes(b)
+        if len(b) < _LINE_MAX:
+            b += ch
+
+
+def _reply(c):
+    """The last line of one reply; a multi-line reply (123-...) is read to its 123 line."""
+    r = _line(c)
+    if r[3:4] == b"-":
+        end = r[:3]
+        r = b""
+        while r[:3] != end or r[3:4] not in (b" ", b"\r", b""):
+            r = _line(c)
+    if len(r) < 3:
+        raise OSError(71)  # not an FTP reply
+    return r
+
+
+def _cmd(c, text):
+    c.sendall((text + "\r\n").encode())
+    return _reply(c)
+
+
+def _want(r, digit, code):
+    """The reply's first digit must be digit (an ASCII code: 49 1xx, 50 2xx), else code."""
+    if r[0] != digit:
+        raise ATError(code)
+
+
+def _numbers(r):
+    """The numbers in a reply's text: 227 (h1,h2,h3,h4,p1,p2), 229 (|||port|)."""
+    out = []
+    n = -1
+    for ch in r[4:]:
+        if 48 <= ch <= 57:
+            n = (0 if n < 0 else n * 10) + ch - 48
+        elif n >= 0:
+            out.append(n)
+            n = -1
+    if n >= 0:
+        out.append(n)
+    return out
+
+
+def _listen(m, c):
+    """Active mode: (socket, port, address to give in PORT). No getsockname on MicroPython:
+    the port is picked here, the address is the link's own."""
+    try:
+        mine = c.getsockname()[0]
+    except AttributeError:
+        mine = m.link.my_ip
+        if not mine or mine == "0.0.0.0":
+            mine = "127.0.0.1"
+    port = 49152 + ticks_ms() % 16000
+    for _ in range(16):
+        s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        try:
+            s.bind(socket.getaddrinfo("0.0.0.0", port)[0][-1])
+            s.listen(1)
+            s.setblocking(False)
+            return s, port, mine
+        except OSError:
+            s.close()
+            port += 1
+    raise ATError(OPEN_FAILED)
+
+
+def _accept(s):
+    """The server's data connection, or ATError(38016) when it does not come in time."""
+    p = Poller()
+    p.register(s, POLLIN)
+    for _ in p.ipoll(reply_ms):
+        pass
+    p.unregister(s)
+    try:
+        return s.accept()[0]
+    except OSError:
+        raise ATError(OPEN_FAILED)
+
+
+def _close(s):
+    if s is None:
+        return
+    try:
+        s.shutdown(socket.SHUT_WR)
+    except (AttributeError, OSError):
+        pass  # no shutdown on the unix port: close sends the FIN
+    try:
+        s.close()
+    except OSError:
+        pass
+
+
+def _quit(c):
+    try:
+        c.settimeout(2)
+        c.sendall(b"QUIT\r\n")
+        _reply(c)
+    except OSError:
+        pass
+    c.close()
