@@ -5,6 +5,7 @@
 - The smallest HEAP with which the modem boots and answers every command of the core.
 - The DLE codec (tools/bench_dle.py) under both runtimes.
 - TCP throughput through the modem against socat, and the pump's heap (tools/bench_tcp.py).
+- FTPGET/FTPPUT of 16 MiB through the modem against ftplib direct (tools/bench_ftp.py).
 """
 import os
 import statistics
@@ -120,6 +121,8 @@ def main():
         subprocess.run([sys.executable, dle], env=env, check=False)
     print("\nTCP through the modem against socat, and the pump's heap:", flush=True)
     subprocess.run([sys.executable, os.path.join(HERE, "bench_tcp.py")], check=False)
+    print("\nFTP through the modem against ftplib:", flush=True)
+    subprocess.run([sys.executable, os.path.join(HERE, "bench_ftp.py")], check=False)
 
 
 if __name__ == "__main__":
