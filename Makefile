@@ -74,3 +74,27 @@ bench: $(HOSTMPY)/.built
 
 clean:
 	rm -rf build .pytest_cache
+
+# ---- a real board, over USB with mpremote (tools/deploy.py; docs/boards.md) ----
+PORT ?= /dev/ttyACM0
+DRY ?=
+DEPLOY := $(BIN)/python tools/deploy.py
+
+.PHONY: deploy dev device-test size
+
+# Compile lib/modem for the board's MPY_ARCH, copy it with the board module, board.txt,
+# main.py and boot.py, reset. DRY=1: compile and print the files and commands, copy nothing.
+deploy: $(VENV)/.installed
+	@$(DEPLOY) deploy --board $(BOARD) --port $(PORT) $(if $(DRY),--dry-run)
+
+# The source tree mounted on the board and firmware/main.py run from it (nothing copied).
+dev: $(VENV)/.installed
+	@$(DEPLOY) dev --board $(BOARD) --port $(PORT) $(if $(DRY),--dry-run)
+
+# device_tests/ on the board (unittest installed with mip when missing).
+device-test: $(VENV)/.installed
+	@$(DEPLOY) device-test --port $(PORT) $(if $(DRY),--dry-run)
+
+# Bytes of each compiled module for the RP2040 and the ESP32, with the totals.
+size: $(VENV)/.installed
+	@$(DEPLOY) size

@@ -1,0 +1,30 @@
+"""ESP32 DevKit (ESP32-WROOM-32, Wi-Fi): the host's line on UART2, GPIO 16 to 19."""
+NAME = "esp32_devkit"
+MPY_ARCH = "xtensawin"  # mpy-cross -march for the ESP32 (Xtensa LX6, windowed)
+NETWORK = "wlan"  # the ESP32's own radio, network.WLAN(STA_IF)
+# machine.UART(**UART). The ESP32 routes any UART to almost any GPIO; 16/17 are UART2's
+# usual pins, 18/19 are free on a DevKit (avoid 6 to 11, the flash, and 34 to 39, inputs
+# only, for outputs). flow = UART.RTS | UART.CTS (1 | 2 on esp32), as an int so that this
+# module imports nothing. rxbuf must be over 128 (the hardware FIFO); txbuf 0 or over 128.
+UART = {
+    "id": 2,
+    "baudrate": 115200,
+    "tx": 17,
+    "rx": 16,
+    "rts": 18,
+    "cts": 19,
+    "flow": 3,
+    "txbuf": 1024,
+    "rxbuf": 1024,
+    "timeout": 0,
+}
+DCD = 21  # output: carrier detect to the host (None: not wired)
+DTR = 22  # input: data terminal ready from the host (None: not wired)
+RI = None  # ring indicator: not wired
+RTC = True  # the clock is machine.RTC
+FLASH_DIR = ""  # the parameters at the root of the littlefs filesystem
+WIND = True  # +WIND: 13 at start-up
+WDT_MS = None  # machine.WDT timeout in ms; None: no watchdog
+SNTP_SERVERS = ("pool.ntp.org", "time.google.com", "time.cloudflare.com")
+# VERSION is left to the default; a board may set the exact string of the unit it replaces:
+# VERSION = "..."
