@@ -17,6 +17,10 @@ _WRITE_GIVEUP_MS = const(2000)
 _TICK_MS = const(100)  # the longest the loop waits for input before looking at the link
 
 
+def _quiet(what):
+    pass
+
+
 class Modem:
     def __init__(self, port, board, params, link, log=None, buf=None):
         self.port = port
@@ -97,6 +101,12 @@ class Modem:
 
     def error_text(self, code):
         return commands.error_text(code, self.cmee)
+
+    def session_tick(self):
+        """The pump's tick in a data session: the link is checked (nothing unsolicited is
+        printed inside a session); true ends the session (link lost, host hung up)."""
+        self.link.tick(_quiet)
+        return not self.link.up or self.hangup()
 
     def hangup(self):
         """True when the host hangs up a data session by its DTR line (a board with DTR)."""

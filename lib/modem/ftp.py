@@ -98,17 +98,11 @@ def session(m, c, d, get, leftover):
     session (the next commands)."""
     pump = m.data_pump()
     link = m.link
-    lost = []
-
-    def tick():
-        link.tick(lost.append)  # nothing unsolicited inside a data session
-        return not link.up or m.hangup()
-
     stream = P.Stream(d)
     if not get and m.params.get("FTPTYPE") == "A":
         stream = Ascii(stream)
     try:
-        why = pump.run(stream, 1, P.DOWN if get else P.UP, leftover, tick)
+        why = pump.run(stream, 1, P.DOWN if get else P.UP, leftover, m.session_tick)
     finally:
         _close(d)  # the server sees the end of an upload
     code = 0

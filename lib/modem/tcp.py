@@ -43,15 +43,9 @@ def session(m, s, sid, leftover):
     p = m.params
     pump = m.data_pump()
     link = m.link
-    lost = []
-
-    def tick():
-        link.tick(lost.append)  # nothing unsolicited inside a data session
-        return not link.up or m.hangup()
-
     stream = P.Stream(s)
     try:
-        why = pump.run(stream, p.get("DLEMODE", sid), P.BOTH, leftover, tick,
+        why = pump.run(stream, p.get("DLEMODE", sid), P.BOTH, leftover, m.session_tick,
                        p.get("TCPTXDELAY", sid))
     finally:
         stream.close()
