@@ -319,10 +319,8 @@ def test_epsv_when_pasv_is_refused(m):
         s.stop()
 
 
-def test_a_silent_server_times_out_with_38016(m, srv, root, monkeypatch):
-    import modem.ftp as ftp
-
-    monkeypatch.setattr(ftp, "reply_ms", 700)
+def test_a_silent_server_times_out_with_38016(m, srv, root):
+    m.modem.reply_ms = 700
     s = Scripted(greet=False)
     try:
         configure(m, s.port)

@@ -96,10 +96,8 @@ def test_connect_refused_answers_38016_and_the_next_otcp_works(m):
         peer.stop()
 
 
-def test_a_peer_that_never_accepts_times_out_with_38016(m, monkeypatch):
-    import modem.sockets as sockets
-
-    monkeypatch.setattr(sockets, "connect_ms", 700)
+def test_a_peer_that_never_accepts_times_out_with_38016(m):
+    m.modem.connect_ms = 700
     peer = socket.socket()
     peer.bind(("127.0.0.1", 0))
     peer.listen(0)  # never accepts: once its backlog is full, SYNs go unanswered

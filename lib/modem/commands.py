@@ -105,6 +105,9 @@ def overlay(mod, m, name, op, args):
     """Runs a feature module's run(m, name, op, args): the module is loaded for the call and
     unloaded after it, unless a data session or a listener still needs it (settle). Code
     costs heap on MicroPython unless frozen: a feature in use is the only one loaded."""
+    import gc
+
+    gc.collect()  # the module's code needs its bytes in one piece: garbage out first
     try:
         return __import__("modem." + mod, None, None, ("run",)).run(m, name, op, args)
     finally:

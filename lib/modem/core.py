@@ -46,6 +46,10 @@ class Modem:
         self.databuf = buf if buf is not None else bytearray(DATA_SIZE)
         self.pump = None
         self.clock = None  # the real-time clock, made on first use (clock.make)
+        # how long a TCP or FTP connection may take to open, a server to answer (ms);
+        # here and not in the feature modules, which are unloaded after use
+        self.connect_ms = 20000
+        self.reply_ms = 20000
         link.on_lost.append(self.close_listener)
         self.echo = 1
         self.cmee = 1

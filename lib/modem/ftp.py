@@ -11,7 +11,6 @@ from .codes import (BAD_PARAMETER, CWD_FAILED, ERROR, OK_DATA, OPEN_FAILED, SESS
 from .commands import NOFINAL
 from .compat import MPY, POLLIN, Poller, ticks_ms
 
-reply_ms = 20000  # the longest the server may take to answer or to connect (tests shorten it)
 _LINE_MAX = 256  # a reply line is cut here (the rest of it is read and dropped)
 
 
@@ -28,9 +27,9 @@ def run(m, name, op, args):
     if not host or not port:
         raise ATError(BAD_PARAMETER)  # no server configured
     addr = sockets.resolve(host, port)
-    c = sockets.connect(addr, sockets.connect_ms)
+    c = sockets.connect(addr, m.connect_ms)
     try:
-        _login(p, c, get)
+        _login(p, c, get, m.reply_ms)
         d = _open(m, c, sockets.peer_ip(addr), get)
     except Exception as e:
         _quit(c)
@@ -42,9 +41,9 @@ def run(m, name, op, args):
     return NOFINAL
 
 
-def _login(p, c, get):
+def _login(p, c, get, ms):
     """Greeting, USER/PASS, TYPE, CWD on the control connection c."""
-    c.settimeout(reply_ms / 1000)
+    c.settimeout(ms / 1000)
     _want(_reply(c), 50, OPEN_FAILED)  # 220
     r = _cmd(c, "USER " + p.get("FTPUN"))
     if r[0] == 51:  # 331: password wanted
@@ -75,7 +74,7 @@ def _open(m, c, ip, get):
                     raise ATError(OPEN_FAILED)
                 port = n[-1]
             # the server's own address, not the one in the reply (it may be private or 0)
-            d = sockets.connect(sockets.resolve(ip, port), sockets.connect_ms)
+            d = sockets.connect(sockets.resolve(ip, port), m.connect_ms)
         else:
             lis, port, mine = _listen(m, c)
             _want(_cmd(c, "PORT %s,%d,%d" % (mine.replace(".", ","), port >> 8, port & 255)),
@@ -83,7 +82,7 @@ def _open(m, c, ip, get):
         _want(_cmd(c, ("RETR " if get else "STOR ") + p.get(
             "FTPGETFILENAME" if get else "FTPPUTFILENAME")), 49, OPEN_FAILED)  # 150, 125
         if lis is not None:
-            d = _accept(lis)
+            d = _accept(lis, m.reply_ms)
     except Exception:
         _close(d)
         raise
@@ -235,11 +234,11 @@ def _listen(m, c):
     raise ATError(OPEN_FAILED)
 
 
-def _accept(s):
+def _accept(s, ms):
     """The server's data connection, or ATError(38016) when it does not come in time."""
     p = Poller()
     p.register(s, POLLIN)
-    for _ in p.ipoll(reply_ms):
+    for _ in p.ipoll(ms):
         pass
     p.unregister(s)
     try:

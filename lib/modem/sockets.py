@@ -5,8 +5,6 @@ import socket
 from .codes import BUSY, DNS_FAILED, OPEN_FAILED, ATError
 from .compat import BUSY_ERRNOS, MPY, POLLERR, POLLHUP, POLLOUT, Poller
 
-connect_ms = 20000  # how long a connection may take to open (tests shorten it)
-
 
 def idle(m):
     """A second data session or transfer while one runs (or a listener waits): 37122."""

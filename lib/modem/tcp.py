@@ -8,7 +8,6 @@ from .atparse import SET
 from .codes import (BAD_PARAMETER, ERROR, OK_CLOSED, OK_WAITING, OPEN_FAILED,
                     SESSION_LOST, ATError)
 from .commands import NOFINAL, socket_id
-from . import sockets
 from .sockets import connect, idle, nodelay, peer_ip, resolve
 
 ANY_PEER = ("", "0", "255.255.255.255")  # TCPSERV values that let any peer in
@@ -30,7 +29,7 @@ def otcp(m, name, op, args):
     port = p.get("TCPPORT", sid)
     if host in ANY_PEER or not port:
         raise ATError(BAD_PARAMETER)  # no server configured for this socket
-    s = connect(resolve(host, port), sockets.connect_ms)
+    s = connect(resolve(host, port), m.connect_ms)
     if not p.get("TCPTXDELAY", sid):
         nodelay(s)
     m.result(OK_WAITING)
