@@ -5,7 +5,7 @@ from .codes import BAD_PARAMETER, ERROR, OK_GPRS, ATError
 from .commands import NOFINAL
 
 
-def _flag(op, args):
+def _flag(args):
     """The 0/1 argument of AT+CGATT=, AT+CGREG=."""
     if len(args) != 1 or args[0][0] not in ("0", "1"):
         raise ATError(BAD_PARAMETER)
@@ -19,7 +19,7 @@ def at_cgatt(m, name, op, args):
     elif op == TEST:
         m.info("+CGATT: (0-1)")
     elif op == SET:
-        on = _flag(op, args)
+        on = _flag(args)
         link.attach(on)
         if on and link.cgreg and link.reg != 1:
             # searching first, as the spec shows (7.2.1); tick() reports what follows
@@ -37,7 +37,7 @@ def at_cgreg(m, name, op, args):
     elif op == TEST:
         m.info("%s: (0-1)" % name)
     elif op == SET and name == "+CGREG":
-        link.cgreg = _flag(op, args)
+        link.cgreg = _flag(args)
         link.reg = reg
     else:
         raise ATError(ERROR)

@@ -14,7 +14,6 @@ _BS = const(8)
 _DEL = const(127)
 _ETX = const(3)
 _WRITE_GIVEUP_MS = const(2000)
-_TICK_MS = const(100)  # the longest the loop waits for input before looking at the link
 
 
 def _quiet(what):
@@ -179,14 +178,7 @@ class Modem:
             if self.enter is not None:
                 session = self.enter
                 self.enter = None
-                try:
-                    rest = session(data[i:])  # the session's data, then what followed its end
-                except Exception as e:  # never let a bug stop the modem
-                    self.failed(e)
-                    rest = None
-                commands.settle(self)
-                if rest:
-                    self.feed(bytes(rest))
+                self._session(session, data[i:])  # the bytes after the line are its data
                 return
         if start < n and echo and self.echo:
             self.write(data[start:])
@@ -229,7 +221,7 @@ class Modem:
             if self.after_ok:
                 self.after_ok()
         except ATError as e:
-            self.result(commands.error_text(e.code, self.cmee))
+            self.say(e.code)
         except Exception as e:  # never let a bug stop the modem
             self.failed(e, text)
 
@@ -251,7 +243,7 @@ class Modem:
         if self.log:
             self.log("parameters: " + status)
         self.port.set_baud(self.params.get("IPR"))
-        if getattr(self.board, "WIND", True):
+        if self.board.WIND:
             self.result("+WIND: 13")
 
     def step(self, timeout_ms):
@@ -272,16 +264,19 @@ class Modem:
         self.link.tick(self.say)
 
     def _accept(self, lis):
-        from . import tcp
-
         c = lis.accept()
         if c is not None:
-            rest = tcp.accepted(self, c)
-            commands.settle(self)
-            if rest:
-                self.feed(bytes(rest))
+            from . import tcp
 
-    def run(self):
-        self.start()
-        while True:
-            self.step(_TICK_MS)
+            self._session(lambda leftover: tcp.accepted(self, c), None)
+
+    def _session(self, session, leftover):
+        """Run a data session; what the host sent after its end is read as commands."""
+        try:
+            rest = session(leftover)
+        except Exception as e:  # never let a bug stop the modem
+            self.failed(e)
+            rest = None
+        commands.settle(self)
+        if rest:
+            self.feed(bytes(rest))

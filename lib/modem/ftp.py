@@ -6,8 +6,7 @@ import socket
 from . import pump as P
 from . import sockets
 from .atparse import ACT
-from .codes import (BAD_PARAMETER, CWD_FAILED, ERROR, OK_DATA, OPEN_FAILED, SESSION_LOST,
-                    ATError)
+from .codes import BAD_PARAMETER, CWD_FAILED, ERROR, OK_DATA, OPEN_FAILED, ATError
 from .commands import NOFINAL
 from .compat import MPY, POLLIN, Poller, ticks_ms
 
@@ -96,7 +95,6 @@ def session(m, c, d, get, leftover):
     """The file through the pump, then the server's verdict; returns the host bytes after the
     session (the next commands)."""
     pump = m.data_pump()
-    link = m.link
     stream = P.Stream(d)
     if not get and m.params.get("FTPTYPE") == "A":
         stream = Ascii(stream)
@@ -104,20 +102,18 @@ def session(m, c, d, get, leftover):
         why = pump.run(stream, 1, P.DOWN if get else P.UP, leftover, m.session_tick)
     finally:
         _close(d)  # the server sees the end of an upload
-    code = 0
-    if why == P.ABORT:
-        pump.send_etx()
-        code = SESSION_LOST if not link.up else OPEN_FAILED
-    elif why == P.ERROR:
-        code = OPEN_FAILED  # the pump wrote the ETX
-    else:
+    code = sockets.failure(m, pump, why)
+    if not code:
         try:
             if _reply(c)[0] != 50:  # 226 (or 250): the server has it all
                 code = OPEN_FAILED
         except OSError:
             code = OPEN_FAILED
     _quit(c)
-    m.result(m.error_text(code) if code else "OK")
+    if code:
+        m.say(code)
+    else:
+        m.result("OK")
     return pump.rest()
 
 
@@ -222,14 +218,9 @@ def _listen(m, c):
             mine = "127.0.0.1"
     port = 49152 + ticks_ms() % 16000
     for _ in range(16):
-        s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         try:
-            s.bind(socket.getaddrinfo("0.0.0.0", port)[0][-1])
-            s.listen(1)
-            s.setblocking(False)
-            return s, port, mine
+            return sockets.listen(port, 1), port, mine
         except OSError:
-            s.close()
             port += 1
     raise ATError(OPEN_FAILED)
 

@@ -2,7 +2,7 @@
 Loaded with either of them."""
 import socket
 
-from .codes import BUSY, DNS_FAILED, OPEN_FAILED, ATError
+from .codes import BUSY, DNS_FAILED, OPEN_FAILED, SESSION_LOST, ATError
 from .compat import BUSY_ERRNOS, MPY, POLLERR, POLLHUP, POLLOUT, Poller
 
 
@@ -58,3 +58,29 @@ def peer_ip(addr):
     if isinstance(addr, tuple):
         return addr[0]
     return "%d.%d.%d.%d" % (addr[4], addr[5], addr[6], addr[7])
+
+
+def listen(port, backlog):
+    """A non-blocking socket listening on port on every address; OSError if it cannot."""
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    try:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        s.bind(socket.getaddrinfo("0.0.0.0", port)[0][-1])
+        s.listen(backlog)
+        s.setblocking(False)
+    except OSError:
+        s.close()
+        raise
+    return s
+
+
+def failure(m, pump, why):
+    """The error code of a data session the pump ended badly (printed after its ETX), or 0.
+    ABORT (the link lost, the host hung up): the pump wrote nothing more, so the ETX goes
+    now. ERROR (the stream failed): the pump has written the ETX."""
+    from . import pump as P
+
+    if why == P.ABORT:
+        pump.send_etx()
+        return SESSION_LOST if not m.link.up else OPEN_FAILED
+    return OPEN_FAILED if why == P.ERROR else 0

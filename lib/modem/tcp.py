@@ -1,14 +1,11 @@
 """TCP sockets (spec section 4): AT#OTCP (client), AT#LTCPSTART/LTCPSTOP (server), and the
 data session both run through the pump. Loaded on first use.
 """
-import socket
-
 from . import pump as P
 from .atparse import SET
-from .codes import (BAD_PARAMETER, ERROR, OK_CLOSED, OK_WAITING, OPEN_FAILED,
-                    SESSION_LOST, ATError)
+from .codes import BAD_PARAMETER, ERROR, OK_CLOSED, OK_WAITING, OPEN_FAILED, ATError
 from .commands import NOFINAL, socket_id
-from .sockets import connect, idle, nodelay, peer_ip, resolve
+from .sockets import connect, failure, idle, listen, nodelay, peer_ip, resolve
 
 ANY_PEER = ("", "0", "255.255.255.255")  # TCPSERV values that let any peer in
 
@@ -30,30 +27,27 @@ def otcp(m, name, op, args):
     if host in ANY_PEER or not port:
         raise ATError(BAD_PARAMETER)  # no server configured for this socket
     s = connect(resolve(host, port), m.connect_ms)
-    if not p.get("TCPTXDELAY", sid):
-        nodelay(s)
-    m.result(OK_WAITING)
     m.enter = lambda leftover: session(m, s, sid, leftover)
     return NOFINAL
 
 
 def session(m, s, sid, leftover):
-    """One data session on socket s; returns the host bytes after its end (commands)."""
+    """Ok_Info_WaitingForData and one data session on socket s (a client's or an accepted
+    peer's); returns the host bytes after its end (commands)."""
     p = m.params
+    txdelay = p.get("TCPTXDELAY", sid)
+    if not txdelay:
+        nodelay(s)
+    m.result(OK_WAITING)
     pump = m.data_pump()
-    link = m.link
     stream = P.Stream(s)
     try:
-        why = pump.run(stream, p.get("DLEMODE", sid), P.BOTH, leftover, m.session_tick,
-                       p.get("TCPTXDELAY", sid))
+        why = pump.run(stream, p.get("DLEMODE", sid), P.BOTH, leftover, m.session_tick, txdelay)
     finally:
         stream.close()
-    if why == P.ABORT:
-        pump.send_etx()
-        m.result(m.error_text(SESSION_LOST if not link.up else OPEN_FAILED))
-        return None
-    if why == P.ERROR:
-        m.result(m.error_text(OPEN_FAILED))
+    code = failure(m, pump, why)
+    if code:
+        m.say(code)
         return None
     m.result(OK_CLOSED)
     m.result("OK")
@@ -64,16 +58,10 @@ class Listener:
     def __init__(self, sid, port, allowed):
         self.sid = sid
         self.allowed = allowed  # None: any peer; else the one address allowed in
-        s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         try:
-            s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-            s.bind(socket.getaddrinfo("0.0.0.0", port)[0][-1])
-            s.listen(2)
-            s.setblocking(False)
+            self.sock = listen(port, 2)
         except OSError:
-            s.close()
             raise ATError(OPEN_FAILED)
-        self.sock = s
 
     def accept(self):
         """An allowed peer's socket, or None (nobody, or a refused peer, closed at once)."""
@@ -122,10 +110,7 @@ def run(m, name, op, args):
 
 
 def accepted(m, c):
-    """An allowed peer connected: Ok_Info_WaitingForData and the session."""
+    """An allowed peer connected: listening ends (spec 7.3.4), the session begins."""
     sid = m.listener.sid
     m.close_listener()
-    if not m.params.get("TCPTXDELAY", sid):
-        nodelay(c)
-    m.result(OK_WAITING)
     return session(m, c, sid, None)
