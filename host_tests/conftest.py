@@ -63,10 +63,12 @@ def modem(runtime, tmp_path):
     s.stop()
 
 
-def wait_for(cond, timeout=5):
-    t = time.time() + timeout
-    while time.time() < t:
-        if cond():
-            return True
-        time.sleep(0.05)
-    return False
+@pytest.fixture
+def m(tmp_path):
+    """The modem in this process on a real pty (ptyrig), attached, its link up."""
+    from ptyrig import PtyModem
+
+    rig = PtyModem(tmp_path / "flash")
+    rig.up()
+    yield rig
+    rig.close()

@@ -7,7 +7,6 @@ import time
 import pytest
 
 from ftpserver import PASSWORD, USER, Pyftpd, Scripted
-from ptyrig import PtyModem
 from servers import BAD_NAME, dle_decode_at, dle_encode
 
 OK = b"\r\nOK\r\n"
@@ -34,14 +33,6 @@ def srv(root):
     s = Pyftpd(root)
     yield s
     s.stop()
-
-
-@pytest.fixture
-def m(tmp_path):
-    rig = PtyModem(tmp_path / "flash")
-    rig.up()
-    yield rig
-    rig.close()
 
 
 def configure(m, port, mode=1, ftype="I", host="127.0.0.1", user=USER, pw=PASSWORD,

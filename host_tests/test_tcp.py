@@ -5,7 +5,6 @@ import time
 
 import pytest
 
-from ptyrig import PtyModem
 from servers import (BAD_NAME, TcpPeer, dle_decode, dle_encode, echo, read_dle_stream,
                      resetting, sink, source, stamps)
 
@@ -13,14 +12,6 @@ OK = b"\r\nOK\r\n"
 WAITING = b"\r\nOk_Info_WaitingForData\r\n"
 CLOSED = b"\r\nOk_Info_SocketClosed\r\n\r\nOK\r\n"
 ALL_BYTES = bytes(range(256))
-
-
-@pytest.fixture
-def m(tmp_path):
-    rig = PtyModem(tmp_path / "flash")
-    rig.up()
-    yield rig
-    rig.close()
 
 
 def configure(m, peer_port, sid=1, host="127.0.0.1"):
