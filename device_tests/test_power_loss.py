@@ -7,7 +7,6 @@ from that point the device writes nothing more; then the filesystem is mounted a
 import unittest
 
 from modem.params import Params
-from modem.store import Store
 
 try:
     import vfs
@@ -66,7 +65,7 @@ class PowerLossTest(unittest.TestCase):
 
     def mount(self, bdev):
         vfs.mount(vfs.VfsLfs2(bdev), _MNT)
-        return Params(Store(_MNT, "params.gpx"))
+        return Params(_MNT)
 
     def test_a_cut_at_every_write_of_a_save_leaves_the_old_or_the_new_set(self):
         base = CutBdev(48)

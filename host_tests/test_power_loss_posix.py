@@ -8,9 +8,7 @@ set or the complete new one.
 import os
 import types
 
-import modem.store as store_mod
 from modem.params import Params
-from modem.store import Store
 
 
 class Cut(Exception):
@@ -66,13 +64,17 @@ def faulty(monkeypatch, steps):
     fake_os = types.SimpleNamespace(
         rename=lambda a, b: (steps.step(), os.rename(a, b)),
         stat=os.stat, mkdir=os.mkdir, remove=os.remove, fsync=lambda fd: steps.step())
-    monkeypatch.setattr(store_mod, "os", fake_os)
-    monkeypatch.setattr(store_mod, "open", lambda p, m="r": StepFile(steps, p, m), raising=False)
+    # the store module the save will use (feature modules are loaded and unloaded at will)
+    from modem import setting
+
+    where = setting.Store.save.__globals__
+    monkeypatch.setitem(where, "os", fake_os)
+    monkeypatch.setitem(where, "open", lambda p, m="r": StepFile(steps, p, m))
 
 
 def test_a_cut_at_every_step_of_a_save_leaves_the_old_or_the_new_set(tmp_path, monkeypatch):
     folder = str(tmp_path / "flash")
-    p = Params(Store(folder, "params.gpx"))
+    p = Params(folder)
     p.values["APNSERV"] = "old.apn"
     p.save()
     old = dict(p.values)
@@ -84,7 +86,7 @@ def test_a_cut_at_every_step_of_a_save_leaves_the_old_or_the_new_set(tmp_path, m
         for name in os.listdir(folder):
             os.remove(os.path.join(folder, name))
         open(folder + "/params.gpx", "wb").write(image)
-        p = Params(Store(folder, "params.gpx"))
+        p = Params(folder)
         p.load()
         p.values["APNSERV"] = "new.apn.example.com"
         p.values["TCPPORT"] = [1025, 2000]
@@ -97,7 +99,7 @@ def test_a_cut_at_every_step_of_a_save_leaves_the_old_or_the_new_set(tmp_path, m
                 done = True
             except Cut:
                 done = False
-        got = Params(Store(folder, "params.gpx"))
+        got = Params(folder)
         got.load()
         if got.values == old:
             outcomes["old"] += 1
@@ -114,23 +116,23 @@ def test_a_cut_at_every_step_of_a_save_leaves_the_old_or_the_new_set(tmp_path, m
 
 
 def test_a_missing_folder_is_made_and_a_missing_file_means_defaults(tmp_path):
-    p = Params(Store(str(tmp_path / "a" / "b"), "params.gpx"))
+    p = Params(str(tmp_path / "a" / "b"))
     assert p.load() == "missing"
     assert p.values["GPRSCID"] == 1
     p.values["GPRSCID"] = 2
     p.save()
-    q = Params(Store(str(tmp_path / "a" / "b"), "params.gpx"))
+    q = Params(str(tmp_path / "a" / "b"))
     assert q.load() == "ok" and q.values["GPRSCID"] == 2
 
 
 def test_a_truncated_file_is_corrupt_and_kept_aside(tmp_path):
     folder = str(tmp_path)
-    p = Params(Store(folder, "params.gpx"))
+    p = Params(folder)
     p.values["APNUN"] = "u"
     p.save()
     data = open(folder + "/params.gpx", "rb").read()
     open(folder + "/params.gpx", "wb").write(data[:-5])
-    q = Params(Store(folder, "params.gpx"))
+    q = Params(folder)
     assert q.load() == "corrupt"
     assert q.values["APNUN"] == ""
     assert open(folder + "/params.gpx.bad", "rb").read() == data[:-5]

@@ -6,7 +6,7 @@ Parameters (schema.TABLE) need no entry: every name and alias there is handled b
 at_param, under its own prefix or the other one (liberal in what we accept).
 """
 from . import schema as S
-from .atparse import ACT, GET, SET, TEST
+from .atparse import ACT, SET, TEST
 from .codes import BAD_PARAMETER, ERROR, ATError
 from .compat import const
 
@@ -23,7 +23,7 @@ def _digit(args, ok):
 
 
 def at_basic(m, name, op, args):
-    """E, V, Q, Z, &F, &W (ATV0 and ATQ1 refused: spec section 8)."""
+    """E, V, Q, &W (ATV0 and ATQ1 refused: spec section 8). Z and &F: the setting module."""
     if op != ACT:
         raise ATError(ERROR)
     if name == "E":
@@ -32,10 +32,6 @@ def at_basic(m, name, op, args):
         _digit(args, (1,))
     elif name == "Q":
         _digit(args, (0,))
-    elif name == "Z":
-        m.reset()
-    elif name == "&F":
-        m.params.factory()
     # &W: every change is saved as it is made
 
 
@@ -55,20 +51,13 @@ def at_param(m, name, op, args):
         return
     if op == ACT:
         raise ATError(ERROR)
+    if op == SET:
+        return overlay("setting", m, name, op, args)  # checked and saved there
     if row[S.GROUP] != "T":
-        if op == GET:
-            m.info(p.line(shown, shown))
-        else:
-            p.set(row, 0, args)
-    elif op == GET:
+        m.info(p.line(shown, shown))
+    else:
         for sock in S.SOCKETS:
             m.info(p.line(shown, shown, sock))
-    else:
-        sock = socket_id(args[:1])
-        if len(args) == 1:
-            m.info(p.line(shown, shown, sock))
-        else:
-            p.set(row, sock, args[1:])
 
 
 def socket_id(args):
@@ -81,7 +70,7 @@ def socket_id(args):
 # Every command: NAME:WHERE, WHERE a handler here (basic, ipr) or the feature
 # module that runs it (see overlay). One string: a dict of functions costs ten times the RAM.
 COMMANDS = (
-    " E:basic V:basic Q:basic Z:basic &F:basic &W:basic +IPR:ipr"
+    " E:basic V:basic Q:basic Z:setting &F:setting &W:basic +IPR:ipr"
     " I:atinfo +CGMI:atinfo +GMI:atinfo +CGMM:atinfo +GMM:atinfo +CGMR:atinfo +GMR:atinfo"
     " +CMEE:atinfo +CPIN:atinfo #VGPRS:atinfo #VFTP:atinfo #VTCP:atinfo #VALL:atinfo"
     " #VVERSION:atinfo #VSTATE:atinfo #VWLAN:atinfo"
@@ -98,7 +87,8 @@ def names():
     return [item.split(":")[0] for item in COMMANDS.split()]
 
 
-OVERLAYS = ("atinfo", "atlink", "sntp", "tcp", "ftp", "sockets", "clock", "hostip")
+OVERLAYS = ("atinfo", "atlink", "sntp", "tcp", "ftp", "sockets", "clock", "hostip", "setting",
+            "store")
 
 
 def overlay(mod, m, name, op, args):

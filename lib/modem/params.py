@@ -1,79 +1,35 @@
-"""The parameter values: validation, display lines, and automatic saving to flash."""
-import json
-
+"""The parameter values and their display lines. Changing them (checking, saving to flash)
+is the feature module setting, loaded only for that."""
 from . import schema as S
-from .codes import BAD_PARAMETER, INTERNAL, ATError
-
-_HOSTCH = b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-_"
 
 
 class Params:
-    def __init__(self, store):
-        self.store = store
+    def __init__(self, folder, name="params.gpx"):
+        self.folder = folder  # where the parameters are saved (setting.store)
+        self.name = name
         self.values = {}
         self.defaults()
-
-    # ---- values ----
-
-    def defaults(self):
-        for r in S.rows():
-            d = default(r)
-            self.values[r[S.NAME]] = [d, d] if r[S.GROUP] == "T" else d
 
     def get(self, name, sock=0):
         v = self.values[name]
         return v[sock - 1] if sock else v
 
-    def set(self, row, sock, args):
-        """Set a parameter from command arguments; 36929 and no change on a bad value."""
-        value = parse(row, args)
-        name = row[S.NAME]
-        old = self.values[name]
-        if sock:
-            new = list(old)
-            new[sock - 1] = value
-        else:
-            new = value
-        if new == old:
-            return  # flash wears: an unchanged value is not saved again
-        self.values[name] = new
-        try:
-            self.save()
-        except OSError:
-            self.values[name] = old
-            raise ATError(INTERNAL)
+    # ---- changes: the setting module, loaded for the call ----
 
-    # ---- flash ----
+    def defaults(self):
+        from .setting import defaults
+
+        defaults(self)
 
     def load(self):
-        """Saved values over defaults; a missing or broken file means defaults."""
-        self.defaults()
-        body = self.store.load()
-        if body is None:
-            return self.store.status
-        try:
-            saved = json.loads(body)
-        except ValueError:
-            return "corrupt"
-        for r in S.rows():
-            name = r[S.NAME]
-            v = saved.get(name) if isinstance(saved, dict) else None
-            try:
-                if r[S.GROUP] == "T":
-                    v = [_revalid(r, v[0]), _revalid(r, v[1])]
-                else:
-                    v = _revalid(r, v)
-            except (ATError, TypeError, IndexError, ValueError, KeyError):
-                continue  # absent or not legal: the default stays
-            self.values[name] = v
-        return self.store.status
+        from .setting import load
+
+        return load(self)
 
     def save(self):
-        self.store.save(json.dumps(self.values).encode())
+        from .setting import save
 
-    def factory(self):
-        self.defaults()
-        self.save()
+        save(self)
 
     # ---- display ----
 
@@ -89,6 +45,7 @@ class Params:
             return "%s: %d,%s" % (head, sock, text)
         return head + ": " + text
 
+
 def fmt(row, v):
     k = row[S.KIND]
     if k == "S" or k == "H":
@@ -96,87 +53,3 @@ def fmt(row, v):
     if k == "U":
         return "%d,%d" % (v[0], v[1])
     return str(v)
-
-
-def default(row):
-    d = row[S.DEFAULT]
-    return parse(row, [(t, True) for t in d.split(" ")] if row[S.KIND] == "U" else [(d, True)])
-
-
-def _revalid(row, v):
-    if row[S.KIND] == "U":
-        return parse(row, [(str(v[0]), False), (str(v[1]), False)])
-    if isinstance(v, str) != (row[S.KIND] in "SHT"):
-        raise ValueError
-    return parse(row, [(str(v), True)])
-
-
-def parse(row, args):
-    """The value that args (a list of (text, quoted)) give for row, or ATError(36929)."""
-    k = row[S.KIND]
-    for a in args:
-        if not a[0] and not a[1]:  # "=" or "," with no value after it
-            raise ATError(BAD_PARAMETER)
-    if k == "U":
-        if not 1 <= len(args) <= 2:
-            raise ATError(BAD_PARAMETER)
-        h = number(args[0][0], True)
-        m = number(args[1][0], False) if len(args) == 2 else 0
-        if not row[S.LO] <= h <= row[S.HI] or not 0 <= m <= 59:
-            raise ATError(BAD_PARAMETER)
-        return (h, m)
-    if len(args) != 1:
-        raise ATError(BAD_PARAMETER)
-    text = args[0][0]
-    if k == "S" or k == "H":
-        if len(text) > row[S.LO] or not (printable(text) if k == "S" else host(text)):
-            raise ATError(BAD_PARAMETER)
-        return text
-    if k == "T":
-        t = text.upper()
-        if t != "A" and t != "I":
-            raise ATError(BAD_PARAMETER)
-        return t
-    if k == "P" and not 1 <= len(text) <= 5:
-        raise ATError(BAD_PARAMETER)
-    v = number(text, False)
-    if k == "B":
-        if v not in S.BAUDS:
-            raise ATError(BAD_PARAMETER)
-        return v
-    if not row[S.LO] <= v <= row[S.HI] or (k == "D" and v % 20):
-        raise ATError(BAD_PARAMETER)
-    return v
-
-
-# Text is checked as bytes (ints): iterating a str would intern each new character as a
-# qstr on MicroPython, memory that is never given back.
-
-
-def number(text, signed):
-    """A decimal integer of at most 6 digits; a sign only when signed."""
-    b = text.strip().encode()
-    body = b[1:] if signed and b and b[0] in b"-+" else b
-    if not body or len(body) > 6 or not all(48 <= c <= 57 for c in body):
-        raise ATError(BAD_PARAMETER)
-    return int(b)
-
-
-def printable(text):
-    return all(32 <= c <= 126 and c != 34 for c in text.encode())
-
-
-def host(text):
-    """A dotted quad, "0", or a host name; empty is allowed (no server set)."""
-    b = text.encode()
-    if not b or b == b"0":
-        return True
-    if all(c == 46 or 48 <= c <= 57 for c in b):
-        parts = b.split(b".")
-        if len(parts) != 4:
-            return False
-        for p in parts:
-            if not p or len(p) > 3 or int(p) > 255:
-                return False
-        return True
-    return all(c in _HOSTCH for c in b)

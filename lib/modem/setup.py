@@ -3,7 +3,6 @@ Needed once, at start-up: modem.main unloads it after."""
 from .core import DATA_SIZE, Modem  # noqa: F401
 from .link import Link
 from .params import Params
-from .store import Store
 
 VERSION = "GPX-MPY V0.1.0 (GenPro 2Xe AT# compatible, MicroPython)"
 
@@ -31,7 +30,7 @@ def load(name):
 
 
 def make(board, port, flash_dir, logger=None, buf=None):
-    params = Params(Store(flash_dir, "params.gpx"))
+    params = Params(flash_dir)
     return Modem(port, board, params, Link(backend(board, params, flash_dir)), logger, buf)
 
 

@@ -1,0 +1,185 @@
+"""Changing the parameters: parsing and checking values, loading and saving them.
+
+A feature module (commands.overlay): loaded for AT#<param>=..., ATZ, AT&F and at start-up,
+unloaded after, so that only the values and their display stay in the heap.
+"""
+import json
+
+from . import schema as S
+from .atparse import ACT
+from .codes import BAD_PARAMETER, ERROR, INTERNAL, ATError
+from .commands import socket_id
+from .store import Store
+
+_HOSTCH = b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-_"
+
+
+def run(m, name, op, args):
+    """AT#<param>=... (op SET, from commands.at_param), ATZ and AT&F."""
+    p = m.params
+    if name == "Z" or name == "&F":
+        if op != ACT:
+            raise ATError(ERROR)
+        if name == "Z":
+            m.reset()
+        else:
+            factory(p)
+        return
+    row = S.find(name[1:])
+    if row[S.GROUP] != "T":
+        set_value(p, row, 0, args)
+        return
+    sock = socket_id(args[:1])
+    if len(args) == 1:
+        m.info(p.line(row[S.NAME], row[S.NAME], sock))
+    else:
+        set_value(p, row, sock, args[1:])
+
+
+def set_value(p, row, sock, args):
+    """Set a parameter from command arguments; 36929 and no change on a bad value."""
+    value = parse(row, args)
+    name = row[S.NAME]
+    old = p.values[name]
+    if sock:
+        new = list(old)
+        new[sock - 1] = value
+    else:
+        new = value
+    if new == old:
+        return  # flash wears: an unchanged value is not saved again
+    p.values[name] = new
+    try:
+        save(p)
+    except OSError:
+        p.values[name] = old
+        raise ATError(INTERNAL)
+
+
+def defaults(p):
+    for r in S.rows():
+        d = default(r)
+        p.values[r[S.NAME]] = [d, d] if r[S.GROUP] == "T" else d
+
+
+def store(p):
+    return Store(p.folder, p.name)
+
+
+def load(p):
+    """Saved values over defaults; a missing or broken file means defaults. Returns the
+    store's status: missing, ok or corrupt."""
+    defaults(p)
+    st = store(p)
+    body = st.load()
+    if body is None:
+        return st.status
+    try:
+        saved = json.loads(body)
+    except ValueError:
+        return "corrupt"
+    for r in S.rows():
+        name = r[S.NAME]
+        v = saved.get(name) if isinstance(saved, dict) else None
+        try:
+            if r[S.GROUP] == "T":
+                v = [_revalid(r, v[0]), _revalid(r, v[1])]
+            else:
+                v = _revalid(r, v)
+        except (ATError, TypeError, IndexError, ValueError, KeyError):
+            continue  # absent or not legal: the default stays
+        p.values[name] = v
+    return st.status
+
+
+def save(p):
+    store(p).save(json.dumps(p.values).encode())
+
+
+def factory(p):
+    defaults(p)
+    save(p)
+
+
+def default(row):
+    d = row[S.DEFAULT]
+    return parse(row, [(t, True) for t in d.split(" ")] if row[S.KIND] == "U" else [(d, True)])
+
+
+def _revalid(row, v):
+    if row[S.KIND] == "U":
+        return parse(row, [(str(v[0]), False), (str(v[1]), False)])
+    if isinstance(v, str) != (row[S.KIND] in "SHT"):
+        raise ValueError
+    return parse(row, [(str(v), True)])
+
+
+def parse(row, args):
+    """The value that args (a list of (text, quoted)) give for row, or ATError(36929)."""
+    k = row[S.KIND]
+    for a in args:
+        if not a[0] and not a[1]:  # "=" or "," with no value after it
+            raise ATError(BAD_PARAMETER)
+    if k == "U":
+        if not 1 <= len(args) <= 2:
+            raise ATError(BAD_PARAMETER)
+        h = number(args[0][0], True)
+        m = number(args[1][0], False) if len(args) == 2 else 0
+        if not row[S.LO] <= h <= row[S.HI] or not 0 <= m <= 59:
+            raise ATError(BAD_PARAMETER)
+        return (h, m)
+    if len(args) != 1:
+        raise ATError(BAD_PARAMETER)
+    text = args[0][0]
+    if k == "S" or k == "H":
+        if len(text) > row[S.LO] or not (printable(text) if k == "S" else host(text)):
+            raise ATError(BAD_PARAMETER)
+        return text
+    if k == "T":
+        t = text.upper()
+        if t != "A" and t != "I":
+            raise ATError(BAD_PARAMETER)
+        return t
+    if k == "P" and not 1 <= len(text) <= 5:
+        raise ATError(BAD_PARAMETER)
+    v = number(text, False)
+    if k == "B":
+        if v not in S.BAUDS:
+            raise ATError(BAD_PARAMETER)
+        return v
+    if not row[S.LO] <= v <= row[S.HI] or (k == "D" and v % 20):
+        raise ATError(BAD_PARAMETER)
+    return v
+
+
+# Text is checked as bytes (ints): iterating a str would intern each new character as a
+# qstr on MicroPython, memory that is never given back.
+
+
+def number(text, signed):
+    """A decimal integer of at most 6 digits; a sign only when signed."""
+    b = text.strip().encode()
+    body = b[1:] if signed and b and b[0] in b"-+" else b
+    if not body or len(body) > 6 or not all(48 <= c <= 57 for c in body):
+        raise ATError(BAD_PARAMETER)
+    return int(b)
+
+
+def printable(text):
+    return all(32 <= c <= 126 and c != 34 for c in text.encode())
+
+
+def host(text):
+    """A dotted quad, "0", or a host name; empty is allowed (no server set)."""
+    b = text.encode()
+    if not b or b == b"0":
+        return True
+    if all(c == 46 or 48 <= c <= 57 for c in b):
+        parts = b.split(b".")
+        if len(parts) != 4:
+            return False
+        for p in parts:
+            if not p or len(p) > 3 or int(p) > 255:
+                return False
+        return True
+    return all(c in _HOSTCH for c in b)
