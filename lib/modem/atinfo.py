@@ -4,6 +4,7 @@ A feature module: loaded when one of them runs (commands.overlay)."""
 from . import schema as S
 from .atparse import ACT, GET, SET, TEST
 from .codes import BAD_PARAMETER, ERROR, ATError
+from .atlink import state
 from .commands import socket_id
 
 
@@ -35,7 +36,7 @@ def at_display(m, name, op, args):
         _lines(m, block(p, S.VTCP, 1))
         _lines(m, block(p, S.VTCP, 2))
     elif name == "#VSTATE":
-        m.info('#STATE: "%s"' % m.link.state())
+        m.info('#STATE: "%s"' % state(m.link))
     elif name == "#VWLAN":
         _lines(m, block(p, S.VWLAN))
     else:

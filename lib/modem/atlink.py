@@ -1,8 +1,72 @@
 """The link's commands: AT+CGATT, +CGREG, +CREG, +CSQ, #CONNECTIONSTART/STOP, #DISPLAYIP.
 A feature module: loaded when one of them runs (commands.overlay)."""
 from .atparse import ACT, GET, SET, TEST
-from .codes import BAD_PARAMETER, ERROR, OK_GPRS, ATError
+from .codes import (ACTIVATION_FAILED, ALREADY_RUNNING, BAD_PARAMETER, CONNECTION_ABORTED,
+                    ERROR, NO_LINK, NOT_ATTACHED, OK_GPRS, ATError)
 from .commands import NOFINAL
+from .compat import ticks_ms
+from .link import LinkError
+
+
+# ---- the link's state machine, the commands' side (link.Link keeps the state) ----
+
+def attach(link, on):
+    if on:
+        link.want_attach = True
+        link.backend.attach()
+    else:
+        link.want_attach = False
+        stop(link)
+        link.backend.detach()
+
+
+def start(link, params):
+    """The link up (AT#CONNECTIONSTART): my address, or ATError."""
+    if params.get("GPRSMODE") != 1:
+        raise ATError(BAD_PARAMETER)
+    if link.up:
+        raise ATError(ALREADY_RUNNING)
+    reg = link.backend.registration()
+    if reg != 1:
+        # refused by the network (wrong key, denied): 35868; otherwise not attached
+        raise ATError(CONNECTION_ABORTED if reg == 3 else NOT_ATTACHED)
+    try:
+        link.my_ip, link.peer_ip = link.backend.start(params)
+    except LinkError as e:
+        raise ATError(e.code)
+    except OSError:
+        raise ATError(ACTIVATION_FAILED)
+    link.up = True
+    link.t = ticks_ms()
+    return link.my_ip
+
+
+def stop(link):
+    if link.up:
+        link.up = False
+        link.release()
+        link.backend.stop()
+
+
+def state(link):
+    """AT#VSTATE: CONNECTED, IDLE, or NO SERVICE (attaching without a network)."""
+    if link.up:
+        return "CONNECTED"
+    reg = link.backend.registration()
+    if link.want_attach and reg != 1 and reg != 2:
+        return "NO SERVICE"
+    return "IDLE"
+
+
+def csq(link):
+    """AT+CSQ's rssi: 0 (-113 dBm or less) .. 31 (-51 dBm or more), 99 unknown."""
+    dbm = link.backend.rssi()
+    if dbm is None:
+        return 99
+    return max(0, min(31, (dbm + 113) // 2))
+
+
+# ---- the commands ----
 
 
 def _flag(args):
@@ -15,12 +79,12 @@ def _flag(args):
 def at_cgatt(m, name, op, args):
     link = m.link
     if op == GET:
-        m.info("+CGATT: %d" % link.attached())
+        m.info("+CGATT: %d" % (link.backend.registration() == 1))
     elif op == TEST:
         m.info("+CGATT: (0-1)")
     elif op == SET:
         on = _flag(args)
-        link.attach(on)
+        attach(link, on)
         if on and link.cgreg and link.reg != 1:
             # searching first, as the spec shows (7.2.1); tick() reports what follows
             link.reg = 2
@@ -45,7 +109,7 @@ def at_cgreg(m, name, op, args):
 
 def at_csq(m, name, op, args):
     if op == ACT:
-        m.info("+CSQ: %d,99" % m.link.csq())
+        m.info("+CSQ: %d,99" % csq(m.link))
     elif op == TEST:
         m.info("+CSQ: (0-31,99),(99)")
     else:
@@ -56,7 +120,7 @@ def at_cstart(m, name, op, args):
     """The IP address, then Ok_Info_GprsActivation in place of OK (spec 2.2.2)."""
     if op != ACT:
         raise ATError(ERROR)
-    m.info(m.link.start(m.params))
+    m.info(start(m.link, m.params))
     m.result(OK_GPRS)
     return NOFINAL
 
@@ -64,13 +128,15 @@ def at_cstart(m, name, op, args):
 def at_cstop(m, name, op, args):
     if op != ACT:
         raise ATError(ERROR)
-    m.link.stop()
+    stop(m.link)
 
 
 def at_displayip(m, name, op, args):
     if op != ACT:
         raise ATError(ERROR)
-    mine, peer = m.link.addresses()
+    if not m.link.up:
+        raise ATError(NO_LINK)
+    mine, peer = m.link.my_ip, m.link.peer_ip
     m.info("MY IP: " + mine)
     m.info("PEER IP: " + peer)
 
