@@ -3,7 +3,7 @@
 Seconds count from 1970-01-01 on every runtime (the calendar arithmetic is done here, not
 by time.gmtime, whose epoch differs between ports). On the host the clock is an offset
 kept by the modem over the computer's clock, which it never changes; on a board it is
-machine.RTC (RtcClock, set up by the board layer).
+machine.RTC.
 """
 import time
 
@@ -62,44 +62,34 @@ def parse(t):
     return days * 86400 + h * 3600 + mi * 60 + s, z
 
 
-class Clock:
-    """The host's clock: an offset over the computer's, never the computer's own."""
-
-    def __init__(self, source=time.time):
-        self.source = source
-        self.offset = 0
-        self.zone = 0  # quarter hours
-
-    def now(self):
-        return int(self.source()) + self.offset
-
-    def set(self, secs, zone):
-        self.offset = secs - int(self.source())
-        self.zone = zone
+# The clock's state lives on the modem (m.clock), as data: this module is unloaded after
+# use. [rtc, offset, zone]: machine.RTC or None (the host: an offset in seconds over the
+# computer's clock, which is never changed), and the zone in quarter hours.
 
 
-class RtcClock:
-    """machine.RTC as the modem's clock (a board)."""
-
-    def __init__(self, rtc):
-        self.rtc = rtc
-        self.zone = 0
-
-    def now(self):
-        y, mo, d, _, h, mi, s, _ = self.rtc.datetime()
-        return days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + s
-
-    def set(self, secs, zone):
-        y, mo, d, h, mi, s = civil(secs)
-        wd = (secs // 86400 + 3) % 7  # 1970-01-01 was a Thursday; RTC weekday 0 = Monday
-        self.rtc.datetime((y, mo, d, wd, h, mi, s, 0))
-        self.zone = zone
-
-
-def make(board):
-    """The board's clock: machine.RTC where the board says it has one, else Clock."""
+def state(board):
+    """A new clock state for the board: machine.RTC where the board says it has one."""
+    rtc = None
     if getattr(board, "RTC", False):
         from machine import RTC  # the board layer only
 
-        return RtcClock(RTC())
-    return Clock()
+        rtc = RTC()
+    return [rtc, 0, 0]
+
+
+def now(c):
+    """Local time in seconds since 1970."""
+    if c[0] is None:
+        return int(time.time()) + c[1]
+    y, mo, d, _, h, mi, s, _ = c[0].datetime()
+    return days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + s
+
+
+def set_time(c, secs, zone):
+    if c[0] is None:
+        c[1] = secs - int(time.time())
+    else:
+        y, mo, d, h, mi, s = civil(secs)
+        wd = (secs // 86400 + 3) % 7  # 1970-01-01 was a Thursday; RTC weekday 0 = Monday
+        c[0].datetime((y, mo, d, wd, h, mi, s, 0))
+    c[2] = zone

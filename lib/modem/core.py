@@ -44,7 +44,7 @@ class Modem:
         # itself is loaded with the first data session (data_pump)
         self.databuf = buf if buf is not None else bytearray(DATA_SIZE)
         self.pump = None
-        self.clock = None  # the real-time clock, made on first use (clock.make)
+        self.clock = None  # the real-time clock's state, made on first use (clock.state)
         # how long a TCP or FTP connection may take to open, a server to answer (ms);
         # here and not in the feature modules, which are unloaded after use
         self.connect_ms = 20000

@@ -107,7 +107,7 @@ def run(m, name, op, args):
 
 def _clock(m):
     if m.clock is None:
-        m.clock = clock.make(m.board)
+        m.clock = clock.state(m.board)
     return m.clock
 
 
@@ -165,7 +165,7 @@ def command(m, name, op, args):
     h, mi = p.get("EGNTPUTC")
     minutes = h * 60 + (mi if h >= 0 else -mi)
     local = utc + minutes * 60
-    _clock(m).set(local, int(minutes / 15))
+    clock.set_time(_clock(m), local, int(minutes / 15))
     if display and display[0][0] == "1":
         m.info(clock.text(local))
 
@@ -174,12 +174,12 @@ def cclk(m, name, op, args):
     """AT+CCLK? -> +CCLK: "yy/MM/dd,hh:mm:ss+zz" (zz in quarter hours); AT+CCLK="..." sets."""
     c = _clock(m)
     if op == 1:  # GET
-        m.info('+CCLK: "%s%+03d"' % (clock.text(c.now()), c.zone))
+        m.info('+CCLK: "%s%+03d"' % (clock.text(clock.now(c)), c[2]))
     elif op == SET:
         t = clock.parse(args[0][0]) if len(args) == 1 else None
         if t is None:
             raise ATError(BAD_PARAMETER)
-        c.set(t[0], t[1])
+        clock.set_time(c, t[0], t[1])
     elif op != 2:  # TEST answers OK
         raise ATError(ERROR)
 
