@@ -107,6 +107,20 @@ class LineTest(unittest.TestCase):
         self.assertEqual(self.r.send("ATZ"), b"\r\n#CME ERROR: 49155\r\n")
         self.assertEqual(self.r.send("AT#VSTATE"), b'\r\n#STATE: "IDLE"\r\n' + OK)
 
+    def test_vmem_gives_the_heap_under_micropython_and_error_under_cpython(self):
+        import gc
+
+        got = self.r.send("AT#VMEM")
+        if not hasattr(gc, "mem_alloc"):
+            self.assertEqual(got, ERROR)
+            return
+        self.assertTrue(got.startswith(b"\r\n#VMEM: ") and got.endswith(OK), got)
+        used, free = [int(x) for x in got[9:got.index(b"\r\n", 2)].split(b",")]
+        gc.collect()
+        # the figures are the heap's, taken with the display module loaded
+        self.assertEqual(used + free, gc.mem_alloc() + gc.mem_free())
+        self.assertTrue(used > 0 and free > 0)
+
 
 if __name__ == "__main__":
     unittest.main()

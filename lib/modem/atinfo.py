@@ -21,7 +21,7 @@ def _lines(m, lines):
 
 
 def at_display(m, name, op, args):
-    """VGPRS, VFTP, VTCP[=id], VALL, VVERSION, VSTATE (DECISIONS.md section 3)."""
+    """VGPRS, VFTP, VTCP[=id], VALL, VVERSION, VSTATE (DECISIONS.md section 3); VWLAN, VMEM."""
     p = m.params
     if name == "#VTCP" and op == SET:
         _lines(m, block(p, S.VTCP, socket_id(args)))
@@ -39,6 +39,13 @@ def at_display(m, name, op, args):
         m.info('#STATE: "%s"' % state(m.link))
     elif name == "#VWLAN":
         _lines(m, block(p, S.VWLAN))
+    elif name == "#VMEM":  # an extension: the heap, for the engineer and the soak tests
+        import gc
+
+        gc.collect()
+        if not hasattr(gc, "mem_alloc"):
+            raise ATError(ERROR)  # CPython keeps no such figure
+        m.info("#VMEM: %d,%d" % (gc.mem_alloc(), gc.mem_free()))
     else:
         m.info("#VERSION: " + m.board.VERSION)
         if name == "#VALL":

@@ -73,7 +73,7 @@ COMMANDS = (
     " E:basic V:basic Q:basic Z:setting &F:setting &W:basic +IPR:ipr"
     " I:atinfo +CGMI:atinfo +GMI:atinfo +CGMM:atinfo +GMM:atinfo +CGMR:atinfo +GMR:atinfo"
     " +CMEE:atinfo +CPIN:atinfo #VGPRS:atinfo #VFTP:atinfo #VTCP:atinfo #VALL:atinfo"
-    " #VVERSION:atinfo #VSTATE:atinfo #VWLAN:atinfo"
+    " #VVERSION:atinfo #VSTATE:atinfo #VWLAN:atinfo #VMEM:atinfo"
     " +CGATT:atlink +CGREG:atlink +CREG:atlink +CSQ:atlink #CONNECTIONSTOP:atlink"
     " #CONNECTIONSTART:atlink #DISPLAYIP:atlink"
     " #OTCP:tcp #LTCPSTART:tcp #LTCPSTOP:tcp #LTCPPORT:tcp"
