@@ -71,6 +71,7 @@ class PowerLossTest(unittest.TestCase):
         base = CutBdev(48)
         vfs.VfsLfs2.mkfs(base)
         p = self.mount(base)
+        p.defaults()
         p.values["APNSERV"] = "old.apn"
         p.values["TCPPORT"] = [1025, 2000]
         p.save()

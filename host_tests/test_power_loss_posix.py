@@ -75,6 +75,7 @@ def faulty(monkeypatch, steps):
 def test_a_cut_at_every_step_of_a_save_leaves_the_old_or_the_new_set(tmp_path, monkeypatch):
     folder = str(tmp_path / "flash")
     p = Params(folder)
+    p.defaults()
     p.values["APNSERV"] = "old.apn"
     p.save()
     old = dict(p.values)
@@ -128,6 +129,7 @@ def test_a_missing_folder_is_made_and_a_missing_file_means_defaults(tmp_path):
 def test_a_truncated_file_is_corrupt_and_kept_aside(tmp_path):
     folder = str(tmp_path)
     p = Params(folder)
+    p.defaults()
     p.values["APNUN"] = "u"
     p.save()
     data = open(folder + "/params.gpx", "rb").read()

@@ -116,6 +116,7 @@ def settle(m):
         if sys.modules.pop("modem." + mod, None) is not None and hasattr(pkg, mod):
             delattr(pkg, mod)
     gc.collect()  # garbage out before the next load: code needs its bytes in one piece
+    m.params.rehome()
 
 
 def lookup(name):

@@ -22,6 +22,7 @@ def run(board_name="host", flash_dir=None):
     data = bytearray(setup.DATA_SIZE)
     modem = setup.make(board, setup.line(board),
                        board.FLASH_DIR if flash_dir is None else flash_dir, log, data)
+    modem.data_pump()  # now, not among a feature module's code at the first session
     # needed once: its code goes back to the heap (the package holds it too)
     del setup
     sys.modules.pop("modem.setup", None)

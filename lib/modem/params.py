@@ -7,8 +7,8 @@ class Params:
     def __init__(self, folder, name="params.gpx"):
         self.folder = folder  # where the parameters are saved (setting.store)
         self.name = name
-        self.values = {}
-        self.defaults()
+        self.values = {}  # name: value, filled by load() (Modem.start)
+        self.moved = False  # values made while the setting module was in the heap (rehome)
 
     def get(self, name, sock=0):
         v = self.values[name]
@@ -30,6 +30,16 @@ class Params:
         from .setting import save
 
         save(self)
+
+    def rehome(self):
+        """Values made while the setting module's code was in the heap would stay among the
+        holes it leaves and split the free heap: copied down, once it has gone (settle)."""
+        if self.moved:
+            self.moved = False
+            old = self.values
+            self.values = {}
+            for k in old:
+                self.values[k[:]] = _copy(old[k])
 
     # ---- display ----
 
@@ -53,3 +63,10 @@ def fmt(row, v):
     if k == "U":
         return "%d,%d" % (v[0], v[1])
     return str(v)
+
+
+def _copy(x):
+    """A new object equal to x (a slice copies on MicroPython; CPython may return x)."""
+    if isinstance(x, list):
+        return [_copy(y) for y in x]
+    return x[:] if isinstance(x, (str, tuple)) else x

@@ -49,6 +49,7 @@ def set_value(p, row, sock, args):
     if new == old:
         return  # flash wears: an unchanged value is not saved again
     p.values[name] = new
+    p.moved = True
     try:
         save(p)
     except OSError:
@@ -57,6 +58,7 @@ def set_value(p, row, sock, args):
 
 
 def defaults(p):
+    p.moved = True
     for r in S.rows():
         d = default(r)
         p.values[r[S.NAME]] = [d, d] if r[S.GROUP] == "T" else d

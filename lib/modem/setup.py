@@ -30,8 +30,12 @@ def load(name):
 
 
 def make(board, port, flash_dir, logger=None, buf=None):
+    from .clock import state
+
     params = Params(flash_dir)
-    return Modem(port, board, params, Link(backend(board, params, flash_dir)), logger, buf)
+    m = Modem(port, board, params, Link(backend(board, params, flash_dir)), logger, buf)
+    m.clock = state(board)  # made now: later it would sit among a feature module's code
+    return m
 
 
 def backend_module(board):
