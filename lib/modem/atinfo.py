@@ -4,7 +4,6 @@ A feature module: loaded when one of them runs (commands.overlay)."""
 from . import schema as S
 from .atparse import ACT, GET, SET, TEST
 from .codes import BAD_PARAMETER, ERROR, ATError
-from .atlink import state
 from .commands import socket_id
 
 
@@ -13,6 +12,16 @@ def block(p, table, sock=0):
     for item in table.split(" "):
         c = item.find(":")
         yield p.line(item[:c], item[c + 1:], sock) if c > 0 else p.line(item, item, sock)
+
+
+def state(link):
+    """AT#VSTATE: CONNECTED, IDLE, or NO SERVICE (attaching without a network)."""
+    if link.up:
+        return "CONNECTED"
+    reg = link.backend.registration()
+    if link.want_attach and reg != 1 and reg != 2:
+        return "NO SERVICE"
+    return "IDLE"
 
 
 def _lines(m, lines):

@@ -48,16 +48,6 @@ def stop(link):
         link.backend.stop()
 
 
-def state(link):
-    """AT#VSTATE: CONNECTED, IDLE, or NO SERVICE (attaching without a network)."""
-    if link.up:
-        return "CONNECTED"
-    reg = link.backend.registration()
-    if link.want_attach and reg != 1 and reg != 2:
-        return "NO SERVICE"
-    return "IDLE"
-
-
 def csq(link):
     """AT+CSQ's rssi: 0 (-113 dBm or less) .. 31 (-51 dBm or more), 99 unknown."""
     dbm = link.backend.rssi()
