@@ -95,7 +95,16 @@ def load(p):
 
 
 def save(p):
-    store(p).save(json.dumps(p.values).encode())
+    store(p).save_parts(lambda: _json(p.values))
+
+
+def _json(values):
+    """The values as a JSON object, a piece per value (json.loads reads it back whole)."""
+    sep = b"{"
+    for k in values:
+        yield sep + json.dumps(k).encode() + b": " + json.dumps(values[k]).encode()
+        sep = b", "
+    yield b"}" if sep == b", " else b"{}"
 
 
 def factory(p):

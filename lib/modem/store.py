@@ -41,11 +41,20 @@ class Store:
         return body
 
     def save(self, body):
+        self.save_parts(lambda: (body,))
+
+    def save_parts(self, parts):
+        """Save the body that parts() gives as pieces (bytes): it is called twice, for the
+        checksum then for the file, so that no piece of heap the size of the file is needed."""
+        crc = size = 0
+        for b in parts():
+            crc = crc32(b, crc)
+            size += len(b)
         tmp = self.path + ".tmp"
-        head = b"%s%08x %d\n" % (_MAGIC, crc32(body) & 0xFFFFFFFF, len(body))
         with open(tmp, "wb") as f:
-            f.write(head)
-            f.write(body)
+            f.write(b"%s%08x %d\n" % (_MAGIC, crc & 0xFFFFFFFF, size))
+            for b in parts():
+                f.write(b)
             _sync(f)
         os.rename(tmp, self.path)
 
