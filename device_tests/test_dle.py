@@ -126,6 +126,14 @@ class DleTest(unittest.TestCase):
                             or d1 != d2 or s1[1] != s2[1] or s1[2] != s2[2] or s1[0] != s2[0]):
                         self.fail("differ on %r" % bytes(src))
 
+    def test_mask7_clears_the_top_bit_of_the_first_n_bytes_only(self):
+        for f in (dle.mask7, dle.mask7_py):
+            b = bytearray(range(256)) + bytearray(b"\xff\xff")
+            f(b, 256)
+            self.assertEqual(b, bytearray(c & 0x7F for c in range(256)) + b"\xff\xff")
+            f(memoryview(b)[256:], 1)
+            self.assertEqual(b[256:], b"\x7f\xff")
+
     def test_no_allocation_over_10000_calls(self):
         try:
             mem_alloc = gc.mem_alloc

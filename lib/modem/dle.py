@@ -12,8 +12,12 @@ state is new_state(): array('i') of [ST_DLE, ST_ETX, ST_USED]:
     ST_ETX  1 when this call stopped at an unescaped ETX, else 0
     ST_USED input bytes consumed by this call, the ETX included (== n unless ST_ETX)
 
-encode/decode are the viper versions under MicroPython, else the pure-Python twins
-encode_py/decode_py (same signatures and results).
+mask7(buf, n): clear the top bit of buf[0:n] in place (FTPTYPE A uploads, spec 3.1.3).
+
+encode/decode/mask7 are the viper versions under MicroPython, else the pure-Python twins
+encode_py/decode_py/mask7_py (same signatures and results). Native code is here, in a module
+loaded once, and nowhere else: the unix port keeps 32 bytes of each load of a module with
+native code for ever, so a feature module (loaded and unloaded at will) must have none.
 """
 from array import array
 
@@ -79,8 +83,14 @@ def decode_py(src, n, dst, state):
     return j
 
 
+def mask7_py(buf, n):
+    for i in range(n):
+        buf[i] &= 0x7F
+
+
 encode = encode_py
 decode = decode_py
+mask7 = mask7_py
 VIPER = False
 
 if MPY:
@@ -138,8 +148,17 @@ if MPY:
             st[2] = i
             return j
 
+        @micropython.viper
+        def _mask7_v(buf, n: int):
+            b = ptr8(buf)  # noqa: F821
+            i = 0
+            while i < n:
+                b[i] = b[i] & 0x7F
+                i += 1
+
         encode = _encode_v
         decode = _decode_v
+        mask7 = _mask7_v
         VIPER = True
     except (ImportError, AttributeError, SyntaxError, NotImplementedError):
         pass
