@@ -23,7 +23,7 @@ RI = None  # ring indicator: not wired
 RTC = True  # the clock is machine.RTC
 FLASH_DIR = ""  # the parameters at the root of the littlefs filesystem
 WIND = True  # +WIND: 13 at start-up
-WDT_MS = None  # machine.WDT timeout in ms (rp2: at most 8388); None: no watchdog
+WDT_MS = 8000  # machine.WDT timeout in ms (rp2: at most 8388); None: no watchdog
 SNTP_SERVERS = ("pool.ntp.org", "time.google.com", "time.cloudflare.com")
 # VERSION is left to the default; a board may set the exact string of the unit it replaces:
 # VERSION = "..."

@@ -35,9 +35,41 @@ class MemPort:
         return out
 
 
+class SessionPort(MemPort):
+    """A MemPort a data session can run on: the pump polls its line, here a UDP socket on
+    loopback that nobody writes to (never readable, always writable). close() it."""
+
+    def __init__(self):
+        import socket
+
+        MemPort.__init__(self)
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.sock.bind(socket.getaddrinfo("127.0.0.1", 0)[0][-1])
+        self.pollable = self.wpollable = self.sock
+
+    def close(self):
+        self.sock.close()
+
+
+def _base():
+    """Where the tests' flash folders go: /tmp on a computer (CPython, the unix port); on a
+    board, which has none, the root of its own filesystem (its flash, whether it is mounted
+    at / or not; not mpremote's mount of the computer's folder, the current directory)."""
+    for d in ("/tmp", "/flash", "/"):
+        try:
+            os.stat(d)
+        except OSError:
+            continue
+        return d.rstrip("/") + "/"
+    return ""
+
+
+BASE = _base()
+
+
 def tmpdir():
     _seq[0] += 1
-    path = "/tmp/gpx-test-%d-%d" % (os.getpid() if hasattr(os, "getpid") else 0, _seq[0])
+    path = BASE + "gpx-test-%d-%d" % (os.getpid() if hasattr(os, "getpid") else 0, _seq[0])
     rmtree(path)
     return path
 
@@ -53,11 +85,12 @@ def rmtree(path):
 
 
 class Rig:
-    """A modem on a MemPort with its flash in a fresh folder; send() returns the answer."""
+    """A modem on a MemPort (or port) with its flash in a fresh folder; send() returns the
+    answer."""
 
-    def __init__(self, flash=None, echo=False, board="host"):
+    def __init__(self, flash=None, echo=False, board="host", port=None):
         self.flash = flash or tmpdir()
-        self.port = MemPort()
+        self.port = port or MemPort()
         self.modem = make(load(board), self.port, self.flash, None)
         self.modem.start()
         self.boot = self.port.take()
@@ -85,4 +118,6 @@ class Rig:
             return []
 
     def close(self):
+        if hasattr(self.port, "close"):
+            self.port.close()
         rmtree(self.flash)

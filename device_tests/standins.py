@@ -1,7 +1,9 @@
-"""Stand-ins for what cannot exist on a computer: network.WLAN, network.PPP and a SIM7600
-cellular module on a UART. They follow MicroPython's documented behaviour (docs/library/
-network.WLAN.rst, network.PPP.rst) and the module's AT command manual. Test path only.
+"""Stand-ins for what cannot exist on a computer: network.WLAN, network.PPP, a SIM7600
+cellular module on a UART, machine.Pin and machine.WDT. They follow MicroPython's documented
+behaviour (docs/library/network.WLAN.rst, network.PPP.rst, machine.Pin.rst, machine.WDT.rst)
+and the module's AT command manual. Test path only.
 """
+from modem.compat import ticks_diff, ticks_ms
 
 # WLAN.status() values of two ports: esp32 and rp2 (cyw43) differ.
 PORTS = {
@@ -215,3 +217,71 @@ class Sim7600:
                 self._say(b"CONNECT 115200")
         else:
             self._say(b"ERROR")
+
+
+class Pin:
+    """machine.Pin(id, mode, pull, value=...): value() reads, value(x) drives. An output
+    keeps every level it was driven to (levels); an input reads its script in turn (the
+    last level stays), or level. Pin.made: every pin made, by id."""
+
+    IN = 0
+    OUT = 1
+    OPEN_DRAIN = 2
+    PULL_UP = 1
+    PULL_DOWN = 2
+    made = {}
+
+    def __init__(self, id, mode=-1, pull=-1, value=None):
+        self.id = id
+        self.mode = mode
+        self.pull = pull
+        self.level = 1 if pull == Pin.PULL_UP else 0
+        self.levels = []
+        self.script = []
+        self.reads = 0
+        if value is not None:
+            self.value(value)
+        Pin.made[id] = self
+
+    def value(self, v=None):
+        if v is None:
+            self.reads += 1
+            if self.script:
+                self.level = self.script[0]
+                if len(self.script) > 1:
+                    self.script.pop(0)
+            return self.level
+        self.level = 1 if v else 0
+        if self.mode == Pin.OUT:
+            self.levels.append(self.level)
+
+
+class WDT:
+    """machine.WDT(timeout=ms) that fires when it is not fed in time: the gap since the last
+    feed (or since it was made) is measured with ticks_ms at every feed() and check(), and a
+    gap over the timeout sets fired (a board would have reset). longest: the longest gap."""
+
+    def __init__(self, id=0, timeout=5000):
+        self.timeout = timeout
+        self.feeds = 0
+        self.longest = 0
+        self.fired = False
+        self._t = ticks_ms()
+
+    def _gap(self):
+        now = ticks_ms()
+        gap = ticks_diff(now, self._t)
+        if gap > self.longest:
+            self.longest = gap
+        if gap > self.timeout:
+            self.fired = True
+        return now
+
+    def feed(self):
+        self._t = self._gap()
+        self.feeds += 1
+
+    def check(self):
+        """True if it never fired, up to now."""
+        self._gap()
+        return not self.fired

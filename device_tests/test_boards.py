@@ -1,11 +1,19 @@
 """The board data modules: each loads with modem.setup, names what a board needs, and its
-UART settings reach machine.UART (a stand-in put in sys.modules: nothing imports machine)."""
+UART settings reach machine.UART (a stand-in put in sys.modules: nothing imports machine);
+DCD follows the data session and a DTR drop ends it (machine.Pin stand-ins); the watchdog is
+fed inside the long waits (a machine.WDT stand-in that fires when it is not)."""
+import socket
 import sys
 
 import unittest
 
+from kit import Rig, SessionPort
 from modem import clock, setup
-from standins import Network
+from modem.compat import sleep_ms, ticks_diff, ticks_ms
+from modem.link import Link, LinkError
+from modem.net_host import HostBackend
+from modem.net_ppp import PppBackend
+from standins import WDT, Network, Pin, Sim7600
 
 BOARDS = ("pico_w", "esp32_devkit", "esp32_sim7600")
 ARCHS = {"pico_w": "armv6m", "esp32_devkit": "xtensawin", "esp32_sim7600": "xtensawin"}
@@ -32,10 +40,12 @@ class RTC:
 
 
 class Machine:
-    """A `machine` module with UART and RTC only."""
+    """A `machine` module with UART, RTC, Pin and WDT."""
 
     UART = UART
     RTC = RTC
+    Pin = Pin
+    WDT = WDT
 
 
 class _Swap:
@@ -169,3 +179,215 @@ class BoardsTest(unittest.TestCase):
             with _Swap(machine=Machine):
                 c = clock.state(setup.load(name))
             self.assertIsNotNone(c[0], name)  # machine.RTC
+
+
+OK = b"\r\nOK\r\n"
+
+
+def cme(code):
+    return b"\r\n#CME ERROR: %d\r\n" % code
+
+
+def listener():
+    """A TCP socket listening on loopback that never accepts by itself, and its port (the
+    unix port has no getsockname: a free port is looked for)."""
+    s = socket.socket()
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    port = 40000 + ticks_ms() % 20000
+    for _ in range(100):
+        try:
+            s.bind(socket.getaddrinfo("127.0.0.1", port)[0][-1])
+            break
+        except OSError:
+            port += 1
+    s.listen(2)
+    return s, port
+
+
+def loopback():
+    """True where TCP to 127.0.0.1 works: a computer; a board's lwIP may be built without."""
+    try:
+        s, port = listener()
+    except OSError:
+        return False
+    c = socket.socket()
+    try:
+        c.settimeout(1)
+        c.connect(socket.getaddrinfo("127.0.0.1", port)[0][-1])
+        return True
+    except OSError:
+        return False
+    finally:
+        c.close()
+        s.close()
+
+
+def link_up(r):
+    """The computer's own network as the link of a modem made for a board, up."""
+    r.modem.link = Link(HostBackend())
+    r.send("AT+CGATT=1")
+    r.modem.link.tick(r.modem.say)
+    got = r.send("AT#CONNECTIONSTART")
+    assert got.endswith(b"Ok_Info_GprsActivation\r\n"), got
+
+
+class LinesTest(unittest.TestCase):
+    """DCD (out) and DTR (in) of the boards that wire them, on machine.Pin stand-ins."""
+
+    def setUp(self):
+        Pin.made = {}
+        self.swap = _Swap(machine=Machine, network=Network("rp2"))
+        self.swap.__enter__()
+        self.rigs = []
+
+    def tearDown(self):
+        for r in self.rigs:
+            r.close()
+        self.swap.__exit__()
+
+    def rig(self, board="pico_w"):
+        r = Rig(board=board, port=SessionPort())
+        self.rigs.append(r)
+        return r
+
+    def test_dcd_is_an_output_left_off_and_dtr_a_pulled_up_input(self):
+        for name in BOARDS:
+            Pin.made = {}
+            b = setup.load(name)
+            r = self.rig(name)
+            dcd, dtr = Pin.made[b.DCD], Pin.made[b.DTR]
+            self.assertEqual((dcd.mode, dcd.levels), (Pin.OUT, [1]), name)  # high: off
+            self.assertEqual((dtr.mode, dtr.pull), (Pin.IN, Pin.PULL_UP), name)
+            self.assertFalse(r.modem.hangup())
+
+    def test_dcd_follows_a_tcp_session_and_a_dtr_drop_ends_it_as_the_hosts_etx_would(self):
+        if not loopback():
+            self.skipTest("no TCP on 127.0.0.1 here")
+        b = setup.load("pico_w")
+        r = self.rig()
+        link_up(r)
+        lis, port = listener()
+        try:
+            r.send('AT#TCPSERV=1,"127.0.0.1"')
+            r.send("AT#TCPPORT=1,%d" % port)
+            dcd, dtr = Pin.made[b.DCD], Pin.made[b.DTR]
+            dtr.script = [0] * 12 + [1]  # on (low) as the session starts, dropped ~1.2 s on
+            wdt = WDT(timeout=500)
+            r.modem.kick = wdt.feed
+            out = r.feed(b"AT#OTCP=1\rhello")
+            self.assertEqual(out, b"\r\nOk_Info_WaitingForData\r\n"
+                             b"\r\nOk_Info_SocketClosed\r\n" + OK)
+            self.assertEqual(dcd.levels, [1, 0, 1])  # off, on for the session, off
+            self.assertTrue(wdt.check(), wdt.longest)  # the pump's loop fed it
+            self.assertTrue(wdt.feeds >= 5, wdt.feeds)
+            c, _ = lis.accept()
+            c.settimeout(2)
+            got = b""
+            while True:
+                x = c.recv(100)
+                if not x:
+                    break  # the socket was closed
+                got += x
+            c.close()
+            self.assertEqual(got, b"hello")  # what the host sent before it hung up
+            self.assertEqual(r.send("AT"), OK)
+            self.assertEqual(dcd.levels, [1, 0, 1])
+        finally:
+            lis.close()
+
+    def test_only_a_drop_hangs_up_a_host_that_never_raises_dtr_is_never_hung_up(self):
+        b = setup.load("pico_w")
+        m = self.rig().modem
+        dtr = Pin.made[b.DTR]
+        dtr.script = [1]  # never on (the cable has no DTR)
+        m.lines.carrier(1)
+        for _ in range(5):
+            self.assertFalse(m.hangup())
+        dtr.script = [0, 0, 1]  # raised during the session, then dropped
+        self.assertEqual([m.hangup(), m.hangup(), m.hangup()], [False, False, True])
+        m.lines.carrier(0)
+        dtr.script = [0, 1]
+        m.lines.carrier(1)  # on as a session starts: a drop hangs up
+        self.assertTrue(m.hangup())
+        m.lines.carrier(0)
+
+    def test_no_lines_on_a_board_without_them(self):
+        r = Rig()
+        self.rigs.append(r)
+        self.assertIsNone(r.modem.lines)
+        self.assertFalse(r.modem.hangup())
+        b = setup.load("pico_w")
+        dtr = b.DTR
+        b.DTR = None
+        try:
+            m = self.rig().modem
+        finally:
+            b.DTR = dtr
+        self.assertNotIn(dtr, Pin.made)
+        m.lines.carrier(1)
+        self.assertFalse(m.hangup())
+        m.lines.carrier(0)
+
+
+class WatchdogTest(unittest.TestCase):
+    """machine.WDT fed inside the waits that outlast it, through Modem.kick."""
+
+    def setUp(self):
+        self.r = Rig()
+        self.wdt = WDT(timeout=500)
+        self.r.modem.kick = self.wdt.feed
+
+    def tearDown(self):
+        self.r.close()
+
+    def fed(self, at_least):
+        self.assertTrue(self.wdt.check(), "not fed for %d ms" % self.wdt.longest)
+        self.assertTrue(self.wdt.feeds >= at_least, self.wdt.feeds)
+
+    def test_the_standin_fires_when_not_fed_in_time(self):
+        sleep_ms(600)
+        self.assertFalse(self.wdt.check())
+
+    def test_an_ftp_server_that_does_not_answer_is_waited_for_with_the_watchdog_fed(self):
+        if not loopback():
+            self.skipTest("no TCP on 127.0.0.1 here")
+        r = self.r
+        link_up(r)
+        lis, port = listener()  # connects (the backlog), never says a word
+        try:
+            r.send('AT#FTPSERV="127.0.0.1"')
+            r.send("AT#FTPPORT=%d" % port)
+            r.modem.reply_ms = 1500
+            t0 = ticks_ms()
+            self.assertEqual(r.send("AT#FTPGET"), cme(38016))
+            self.assertTrue(ticks_diff(ticks_ms(), t0) >= 1500)
+        finally:
+            lis.close()
+        self.fed(10)
+
+    def test_an_sntp_wait_feeds_the_watchdog(self):
+        from modem import sntp
+
+        u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        u.bind(socket.getaddrinfo("127.0.0.1", 0)[0][-1])
+        try:
+            self.assertFalse(sntp.wait_for(self.r.modem, u, 1500))
+        finally:
+            u.close()
+        self.fed(10)
+
+    def test_ppp_coming_up_feeds_the_watchdog(self):
+        class Board:
+            kick = self.wdt.feed
+
+        net = Network()
+        net.ppp_ok = False  # PPP never comes up: the whole wait
+        sim = Sim7600()
+        b = PppBackend(Board, self.r.modem.params, sim, net)
+        b.ppp_ms = 1500
+        b.guard_ms = 300
+        self.r.send('AT#APNSERV="internet"')
+        b.attach()
+        with self.assertRaises(LinkError):
+            b.start(self.r.modem.params)
+        self.fed(10)

@@ -22,28 +22,6 @@ def board_name(env, glob):
     return name or PORT_BOARDS.get(sys.platform, "host")
 
 
-def watchdog(board_name):
-    """machine.WDT when the board asks for one (WDT_MS), fed before each step of the loop.
-    Interim: modem.main has no per-step hook yet, so Modem.step is wrapped here."""
-    board = __import__("boards." + board_name, None, None, ("x",))
-    ms = getattr(board, "WDT_MS", None)
-    if not ms:
-        return None
-    from machine import WDT  # the board layer only
-
-    from modem.core import Modem
-
-    wdt = WDT(timeout=ms)
-    step = Modem.step
-
-    def fed_step(self, timeout_ms):
-        wdt.feed()
-        return step(self, timeout_ms)
-
-    Modem.step = fed_step
-    return wdt
-
-
 def guard(run, restart, pause, log):
     """run() for ever: what escapes it is printed, then after a pause the modem restarts
     (restart(): machine.reset on a board). A normal return (Ctrl-C in the loop) ends it;
@@ -58,9 +36,10 @@ def guard(run, restart, pause, log):
 
 
 def _log(e):
-    print("modem: crashed, restarting")
+    # stderr: the USB console on a board, the log under make run (stdout is the AT line)
+    sys.stderr.write("modem: crashed, restarting\n")
     if hasattr(sys, "print_exception"):
-        sys.print_exception(e)
+        sys.print_exception(e, sys.stderr)
     else:
         import traceback
 
@@ -82,12 +61,29 @@ def _pause(ms):
 
 
 def start(env, glob):
-    """Everything that can fail runs under the guard, imports included."""
+    """Everything that can fail runs under the guard, imports included. On a board with
+    WDT_MS the modem takes the watchdog over from boot.py's timer, and gives it back when
+    Ctrl-C stops it (mpremote taking over): boot.take, boot.rest. boot.py holds that code:
+    a computer never loads it; under make dev's mount it is out of reach, and the timer the
+    board's boot.py started keeps feeding the watchdog."""
     name = board_name(env, glob)
-    watchdog(name)
+    board = __import__("boards." + name, None, None, ("x",))
+    dog = None
+    if getattr(board, "WDT_MS", None):
+        try:
+            import boot as dog
+        except ImportError:
+            pass
+    if dog:
+        dog.take(board)
     from modem import main
 
-    main.run(name, env("MODEM_FLASH"))
+    try:
+        main.run(name, env("MODEM_FLASH"))
+    except KeyboardInterrupt:
+        pass
+    if dog:
+        dog.rest(board)
 
 
 if __name__ == "__main__":

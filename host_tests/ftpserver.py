@@ -4,6 +4,7 @@ import logging
 import random
 import socket
 import threading
+import warnings
 
 from pyftpdlib.authorizers import DummyAuthorizer
 from pyftpdlib.handlers import FTPHandler
@@ -16,11 +17,17 @@ logging.getLogger("pyftpdlib").setLevel(logging.WARNING)
 
 
 class Pyftpd:
-    """pyftpdlib on 127.0.0.1 serving root to USER/PASSWORD, passive ports on loopback."""
+    """pyftpdlib on 127.0.0.1 serving root to USER/PASSWORD (or, anonymous, to anonymous
+    only, any password), passive ports on loopback."""
 
-    def __init__(self, root, banner=None):
+    def __init__(self, root, banner=None, anonymous=False):
         auth = DummyAuthorizer()
-        auth.add_user(USER, PASSWORD, str(root), perm="elradfmwMT")
+        if anonymous:
+            with warnings.catch_warnings():  # write access for anonymous: wanted here
+                warnings.simplefilter("ignore", RuntimeWarning)
+                auth.add_anonymous(str(root), perm="elradfmwMT")
+        else:
+            auth.add_user(USER, PASSWORD, str(root), perm="elradfmwMT")
         base = random.randrange(30000, 60000, 100)
         attrs = {"authorizer": auth, "passive_ports": range(base, base + 100),
                  "auth_failed_timeout": 0.1}
@@ -47,11 +54,15 @@ class Scripted:
     """A passive-mode FTP server: logs in anyone (a multi-line 230), answers RETR with the
     first `cut` bytes of `data` then does `after` on the data connection: "reset" (RST),
     "close" (FIN); then on the control connection `verdict` (a reply line, or None: the
-    control connection is closed without one). STOR is read to its end, kept in .stored."""
+    control connection is closed without one). STOR is read to its end, kept in .stored, or
+    with `take` only that many bytes, then `after` and `verdict` as for RETR. Every command
+    line received is kept in .commands."""
 
     def __init__(self, data=b"", cut=0, after="reset", verdict="426 Connection closed.",
-                 greet=True, pasv=True):
+                 greet=True, pasv=True, take=None):
         self.data, self.cut, self.after, self.verdict = data, cut, after, verdict
+        self.take = take
+        self.commands = []
         self.greet = greet  # False: never says a word
         self.pasv = pasv  # False: PASV refused (502), EPSV answered
         self.stored = None
@@ -84,6 +95,7 @@ class Scripted:
             say("220 scripted")
             for line in f:
                 cmd = line.decode().strip()
+                self.commands.append(cmd)
                 verb = cmd.split(" ")[0].upper()
                 if verb == "USER":
                     say("331 password please")
@@ -114,11 +126,13 @@ class Scripted:
                     d, _ = dl.accept()
                     say("150 send it")
                     got = b""
-                    while True:
-                        x = d.recv(65536)
+                    while self.take is None or len(got) < self.take:
+                        x = d.recv(65536 if self.take is None else self.take - len(got))
                         if not x:
                             break
                         got += x
+                    if self.take is not None and self.after == "reset":
+                        d.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\1\0\0\0\0\0\0\0")
                     d.close()
                     self.stored = got
                     if self.verdict is None:

@@ -172,33 +172,181 @@ def test_a_crash_escaping_the_modem_is_logged_and_the_modem_restarted():
     assert len(restarts) == 2 and pauses == [fm._PAUSE_MS] * 2
 
 
-def test_no_watchdog_unless_the_board_asks_for_one():
-    fm = firmware_main()
-    for board in ["host"] + sorted(BOARDS):
-        assert fm.watchdog(board) is None  # WDT_MS None: machine is never imported
+class FakeMachine:
+    """machine.WDT and machine.Timer as the firmware uses them, recording."""
+
+    def __init__(self):
+        self.wdts, self.timers = [], []
+        fm = self
+
+        class WDT:
+            def __init__(self, timeout):
+                self.timeout = timeout
+                self.fed = 0
+                fm.wdts.append(self)
+
+            def feed(self):
+                self.fed += 1
+
+        class Timer:
+            PERIODIC = 1
+
+            def __init__(self, id):
+                self.id = id
+                self.running = False
+                fm.timers.append(self)
+
+            def init(self, period, mode, callback):
+                self.period, self.mode, self.callback = period, mode, callback
+                self.running = True
+
+            def deinit(self):
+                self.running = False
+
+        self.WDT, self.Timer = WDT, Timer
 
 
-def test_a_board_with_wdt_ms_gets_a_watchdog_fed_before_each_step(monkeypatch):
-    import types
+def firmware_boot():
+    spec = importlib.util.spec_from_file_location(
+        "boot", os.path.join(ROOT, "firmware", "boot.py"))
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)  # not __main__: defines, starts nothing
+    return mod
 
+
+@pytest.fixture
+def pico(monkeypatch):
+    """boards.pico_w with a fake machine and boot.py importable; its run-time attributes
+    (wdt, timer, kick) removed and Modem.step restored after the test."""
     import boards.pico_w
+
     from modem.core import Modem
 
-    fed = []
+    machine = FakeMachine()
+    monkeypatch.setitem(sys.modules, "machine", machine)
+    monkeypatch.setitem(sys.modules, "boot", firmware_boot())
+    monkeypatch.setattr(Modem, "step", Modem.step)
+    yield boards.pico_w, machine
+    for k in ("wdt", "timer", "kick"):
+        if hasattr(boards.pico_w, k):
+            delattr(boards.pico_w, k)
 
-    class WDT:
-        def __init__(self, timeout):
-            self.timeout = timeout
 
-        def feed(self):
-            fed.append(self.timeout)
+def started(board, monkeypatch):
+    """firmware/main.py's start() for board, the modem's loop replaced by one that returns."""
+    import modem.main
 
-    monkeypatch.setattr(boards.pico_w, "WDT_MS", 8000, raising=False)
-    monkeypatch.setattr(Modem, "step", lambda self, ms: "stepped")  # restored after
-    monkeypatch.setitem(sys.modules, "machine", types.SimpleNamespace(WDT=WDT))
-    wdt = firmware_main().watchdog("pico_w")
-    assert wdt.timeout == 8000
-    assert Modem.step(None, 100) == "stepped" and fed == [8000]
+    monkeypatch.setattr(modem.main, "run", lambda name, flash: None)
+    firmware_main().start({"MODEM_BOARD": board}.get, {})
+
+
+def test_no_watchdog_unless_the_board_asks_for_one(pico, monkeypatch):
+    board, machine = pico
+    started("host", monkeypatch)
+    monkeypatch.setattr(board, "WDT_MS", None)
+    started("pico_w", monkeypatch)
+    assert machine.wdts == [] and not hasattr(board, "kick")
+    monkeypatch.setitem(sys.modules, "boot", None)  # out of reach, as under make dev
+    monkeypatch.setattr(board, "WDT_MS", 8000)
+    started("pico_w", monkeypatch)
+    assert machine.wdts == [] and not hasattr(board, "kick")
+
+
+def test_boot_starts_the_watchdog_fed_by_a_timer(pico):
+    board, machine = pico
+    sys.modules["boot"].at_boot("pico_w")
+    (wdt,), (timer,) = machine.wdts, machine.timers
+    assert board.wdt is wdt and wdt.timeout == board.WDT_MS == 8000
+    assert timer.running and timer.period == 1000 and timer.mode == machine.Timer.PERIODIC
+    assert timer.id == -1  # linux: not a port with hardware timers
+    timer.callback(timer)
+    assert wdt.fed == 1
+
+
+def test_boot_leaves_a_board_without_wdt_ms_alone(pico, monkeypatch):
+    board, machine = pico
+    monkeypatch.setattr(board, "WDT_MS", None)
+    sys.modules["boot"].at_boot("pico_w")
+    assert machine.wdts == [] and machine.timers == [] and not hasattr(board, "wdt")
+
+
+def test_the_modem_takes_the_watchdog_over_feeds_it_each_step_and_gives_it_back(
+        pico, monkeypatch):
+    import types
+
+    import modem.main
+    from modem.core import Modem
+
+    board, machine = pico
+    boot = sys.modules["boot"]
+    boot.at_boot("pico_w")
+    (wdt,), (timer,) = machine.wdts, machine.timers
+    seen = {}
+
+    def run(name, flash):  # the modem's loop, two steps, then Ctrl-C
+        seen["timer"] = timer.running
+        seen["kick"] = board.kick
+        m = types.SimpleNamespace(kick=board.kick)  # a bare modem: a step gets no further
+        steps = []                                   # than its kick
+        for _ in range(2):
+            try:
+                Modem.step(m, 100)
+            except AttributeError:
+                pass
+            steps.append(wdt.fed)
+        seen["steps"] = steps
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(modem.main, "run", run)
+    firmware_main().start({"MODEM_BOARD": "pico_w"}.get, {})
+    assert seen == {"timer": False, "kick": wdt.feed, "steps": [1, 2]}  # fed before each
+    assert machine.wdts == [wdt]  # the same watchdog: not made twice
+    (_, again) = machine.timers
+    assert again.running and not timer.running  # Ctrl-C: a timer feeds it again
+    again.callback(again)
+    assert wdt.fed == 3
+
+
+def test_without_boot_the_modem_starts_the_watchdog_itself(pico):
+    board, machine = pico
+    sys.modules["boot"].take(board)
+    (wdt,) = machine.wdts
+    assert board.kick == wdt.feed and wdt.timeout == 8000 and machine.timers == []
+
+
+def test_a_modem_made_for_the_board_feeds_through_the_hook(pico):
+    import types
+
+    from modem.core import Modem
+
+    board, machine = pico
+    machine.Pin = Pin
+    sys.modules["boot"].take(board)
+    (wdt,) = machine.wdts
+    m = Modem(None, board, None, types.SimpleNamespace(on_lost=[], tick=lambda say: None,
+                                                       up=True))
+    m.session_tick()
+    assert wdt.fed == 1
+    m.kick()
+    assert wdt.fed == 2
+
+
+class Pin:
+    OUT, IN, PULL_UP = 1, 0, 1
+
+    def __init__(self, id, mode, pull=None, value=None):
+        self.v = 0 if value is None else value
+
+    def value(self, v=None):
+        if v is None:
+            return self.v
+        self.v = v
+
+
+def test_every_board_sets_a_watchdog_rp2_can_have():
+    for board in BOARDS:
+        mod = __import__("boards." + board, None, None, ("x",))
+        assert 1000 <= mod.WDT_MS <= 8388  # rp2's limit; 8 s covers the modem's slices
 
 
 def test_the_frozen_manifest_takes_the_package_every_board_and_main(monkeypatch):

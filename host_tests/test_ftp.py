@@ -2,6 +2,7 @@
 server on loopback; end to end under the MicroPython runtime with 16 MiB each way."""
 import hashlib
 import os
+import threading
 import time
 
 import pytest
@@ -180,15 +181,6 @@ def test_ascii_put_sends_every_byte_7_bits_wide(m, srv, root, mode):
     assert (root / "f.bin").read_bytes() == data
 
 
-def test_mask_twins_agree():
-    from modem import ftp
-
-    buf = bytearray(range(256))
-    ftp._mask_py(memoryview(buf)[10:], 200)
-    assert buf == bytes(range(10)) + bytes(b & 0x7F for b in range(10, 210)) + bytes(
-        range(210, 256))
-
-
 def test_wrong_password_is_38016_and_then_all_is_well(m, srv, root):
     configure(m, srv.port, pw="wrong")
     assert m.at("AT#FTPGET", b"38016\r\n") == cme(38016)
@@ -288,6 +280,168 @@ def test_no_226_after_the_data_is_38016(m, srv, root):
         assert s.stored == b"up"
     finally:
         s.stop()
+    data_ok(m, srv, root)
+
+
+# ---- anonymous login ----
+
+def test_an_empty_ftpun_logs_in_as_anonymous(m, tmp_path):
+    s = Pyftpd(tmp_path, anonymous=True)  # no named user at all
+    try:
+        configure(m, s.port, user="", pw="")
+        assert put(m, b"anonymous upload") == OK
+        assert (tmp_path / "f.bin").read_bytes() == b"anonymous upload"
+        assert get(m)[0::2] == (b"anonymous upload", OK)
+    finally:
+        s.stop()
+
+
+@pytest.mark.parametrize("user,pw,sent", [
+    ("", "", ["USER anonymous", "PASS anonymous@"]),
+    ("", "plc@plant.example", ["USER anonymous", "PASS plc@plant.example"]),
+    (USER, PASSWORD, ["USER " + USER, "PASS " + PASSWORD]),
+], ids=["anonymous", "anonymous_with_ftppw", "named"])
+def test_the_login_sent_for_ftpun_and_ftppw(m, user, pw, sent):
+    s = Scripted(verdict="226 stored")
+    try:
+        configure(m, s.port, user=user, pw=pw)
+        assert put(m, b"x") == OK
+        assert s.commands[:2] == sent
+    finally:
+        s.stop()
+
+
+# ---- an upload that fails mid-file ----
+
+# File data that would do harm if it were read as commands: echo on, factory defaults.
+HARMFUL = b"\rATE1\rAT&F\rAT#FTPSERV=\"elsewhere\"\r" + bytes(range(256))
+
+
+def upload_until_refused(m, chunk, limit=5000):
+    """As a host streaming a file: chunk after chunk until the modem says the upload failed
+    (ETX, #CME ERROR: 38016); returns what it said."""
+    for _ in range(limit):
+        m.write(chunk)
+        m.buf += m.read_some(0)
+        if cme(38016) in m.buf:
+            break
+    return m.read_until(cme(38016))
+
+
+@pytest.mark.parametrize("after", ["reset", "close"])
+def test_the_rest_of_an_upload_cut_mid_file_is_drained_to_its_etx_not_run(m, srv, root, after):
+    s = Scripted(take=5000, after=after)  # reads 5000 bytes of the file, then hangs up
+    try:
+        configure(m, s.port)
+        assert m.at("AT#FTPPUT", BEGIN) == BEGIN
+        assert upload_until_refused(m, dle_encode(HARMFUL)) == ETX + cme(38016)
+        # the rest of the file, then AT, written while the answer is read (were the file
+        # read as commands, the echo of it would fill the line)
+        rest = dle_encode(HARMFUL * 1000) + ETX + b"AT\r"
+        w = threading.Thread(target=m.write, args=(rest,), daemon=True)
+        w.start()
+        assert m.read_until(OK, 30) == OK  # no echo, no ERROR: none of it was a command
+        w.join(10)
+        assert len(s.stored) == 5000
+        assert m.at("AT#FTPSERV?") == b'\r\n#FTPSERV: "127.0.0.1"\r\n' + OK
+        assert m.quiet(0.3) == b""
+    finally:
+        s.stop()
+    data_ok(m, srv, root)
+
+
+def test_the_drain_carries_on_the_uploads_pending_dle(tmp_path):
+    from kit import Rig
+    from modem import dle, ftp
+
+    class Pump:  # the upload's decoder state: its last read ended with a DLE
+        _st = dle.new_state()
+
+    Pump._st[dle.ST_DLE] = 1
+    r = Rig(str(tmp_path / "flash"))
+    r.port.rx += ETX + b"\rATE1\r" + DLE + DLE + DLE + ETX + ETX + b"AT\r"
+    assert bytes(ftp.drain(r.modem, Pump)) == b"AT\r"
+    assert r.port.take() == b""  # nothing echoed, nothing answered
+
+
+def test_no_drain_when_the_upload_failed_after_the_hosts_etx_was_read(tmp_path):
+    from kit import Rig
+    from modem import dle, ftp
+
+    class Pump:  # the ETX was in the upload's last read, the commands after it kept
+        _st = dle.new_state()
+
+        def rest():
+            return b"AT\r"
+
+    Pump._st[dle.ST_ETX] = 1
+    r = Rig(str(tmp_path / "flash"))
+    r.port.rx += b"AT#VSTATE\r"  # typed later: not the upload's, not to be dropped
+    assert bytes(ftp.drain(r.modem, Pump)) == b"AT\r"
+    assert bytes(r.port.rx) == b"AT#VSTATE\r"
+
+
+def test_a_host_that_stops_without_its_etx_is_heard_again_after_a_silence(m):
+    s = Scripted(take=5000, after="reset")
+    try:
+        configure(m, s.port)
+        assert m.at("AT#FTPPUT", BEGIN) == BEGIN
+        assert upload_until_refused(m, b"y" * 1000) == ETX + cme(38016)
+        m.write(b"y" * 1000 + b"\rATE1\r")  # still the file: dropped
+        time.sleep(3.5)  # the host gave up on its upload without an ETX (2 s: heard again)
+        assert m.at("AT") == OK
+    finally:
+        s.stop()
+
+
+# ---- DTR: the host hangs up ----
+
+class Lines:
+    """Modem.lines as uart.Lines gives it (the real one runs in device_tests/test_boards.py):
+    carrier() calls recorded, dropped() as the test sets it."""
+
+    def __init__(self):
+        self.dcd = []
+        self.drop = False
+
+    def carrier(self, on):
+        self.dcd.append(on)
+
+    def dropped(self):
+        return self.drop
+
+
+def test_dtr_dropped_during_an_upload_ends_the_file_as_its_etx_would(m, srv, root):
+    lines = m.modem.lines = Lines()
+    configure(m, srv.port)
+    assert m.at("AT#FTPPUT", BEGIN) == BEGIN
+    m.write(b"before the hang-up")
+    time.sleep(0.3)
+    lines.drop = True
+    assert m.read_until(OK) == OK  # the file as far as it came: stored, 226
+    lines.drop = False
+    assert (root / "f.bin").read_bytes() == b"before the hang-up"
+    assert m.at("AT") == OK  # the session is over: DCD was dropped after its result
+    assert lines.dcd == [1, 0]
+
+
+def test_dtr_dropped_during_a_get_cuts_it_with_etx_then_38016(m, srv, root):
+    (root / "big.bin").write_bytes(b"\0" * (64 * MIB))
+    lines = m.modem.lines = Lines()
+    configure(m, srv.port, name="big.bin")
+    assert m.at("AT#FTPGET", BEGIN) == BEGIN
+    m.read_some(1)
+    lines.drop = True
+    out = b""
+    t = time.time() + 10
+    while not out.endswith(cme(38016)):
+        assert time.time() < t
+        out += m.read_some(1)
+    lines.drop = False
+    assert out.endswith(ETX + cme(38016))
+    m.quiet(0.3)
+    assert m.at("AT") == OK
+    assert lines.dcd == [1, 0]
     data_ok(m, srv, root)
 
 

@@ -6,7 +6,6 @@ from .compat import POLLIN, POLLOUT, Poller, ticks_diff, ticks_ms, trace
 from .compat import const
 
 LINE_MAX = const(256)
-DATA_SIZE = const(2048)  # the pump's buffers (pump.BUF_SIZE)
 _RX = const(256)
 _CR = const(13)
 _LF = const(10)
@@ -30,7 +29,6 @@ class Modem:
         self._line = bytearray(LINE_MAX)
         self._n = 0
         self._overflow = False
-        self._bad = False
         self._last = None
         self._rx = bytearray(_RX)
         self._rxmv = memoryview(self._rx)
@@ -40,11 +38,11 @@ class Modem:
         self.pending = bytearray()  # what the host sent while a command was running
         self.enter = None  # set by a command that opens a data session: enter(leftover)
         self.listener = None  # a TCP server socket waiting for its peer (tcp.Listener)
-        # the data pump's buffers, made at start-up while the heap is in one piece; the pump
-        # itself is loaded with the first data session (data_pump)
-        self.databuf = buf if buf is not None else bytearray(DATA_SIZE)
+        # the data pump's buffers (pump.BUF_SIZE bytes), or None: made with the pump
+        # (data_pump, called at start-up by modem.main while the heap is in one piece)
+        self.databuf = buf
         self.pump = None
-        self.clock = None  # the real-time clock's state, made on first use (clock.state)
+        self.clock = None  # the real-time clock's state (clock.state, made by setup.make)
         # how long a TCP or FTP connection may take to open, a server to answer (ms);
         # here and not in the feature modules, which are unloaded after use
         self.connect_ms = 20000
@@ -52,6 +50,14 @@ class Modem:
         link.on_lost.append(self.close_listener)
         self.echo = 1
         self.cmee = 1
+        # the watchdog's feed, called from every wait that may outlast it (firmware/boot.py
+        # puts it on the board); int() is the no-op of a board without a watchdog
+        self.kick = getattr(board, "kick", int)
+        self.lines = None  # DCD and DTR (uart.Lines) of a board that names them
+        if hasattr(board, "DTR"):
+            from .uart import Lines
+
+            self.lines = Lines(board)
 
     # ---- session state ----
 
@@ -79,6 +85,7 @@ class Modem:
                 self._wait_writable()
 
     def _wait_writable(self):
+        self.kick()
         p = self._poller
         if p is None or self.port.wpollable is None:
             return
@@ -106,14 +113,16 @@ class Modem:
         return commands.error_text(code, self.cmee)
 
     def session_tick(self):
-        """The pump's tick in a data session: the link is checked (nothing unsolicited is
-        printed inside a session); true ends the session (link lost, host hung up)."""
+        """The pump's tick in a data session: the watchdog fed, the link checked (nothing
+        unsolicited is printed inside a session); true ends the session: True when the link
+        is lost, 6 (pump's _HANGUP) when the host hung up, ended as its ETX would."""
+        self.kick()
         self.link.tick(_quiet)
-        return not self.link.up or self.hangup()
+        return not self.link.up or (self.hangup() and 6)
 
     def hangup(self):
-        """True when the host hangs up a data session by its DTR line (a board with DTR)."""
-        return False
+        """True when the host has dropped its DTR line in a data session (a board with DTR)."""
+        return self.lines is not None and self.lines.dropped()
 
     def data_pump(self):
         if self.pump is None:
@@ -157,8 +166,6 @@ class Modem:
             elif self._n >= LINE_MAX:
                 self._overflow = True
             else:
-                if c < 32 or c > 126:
-                    self._bad = True
                 line[self._n] = c
                 self._n += 1
                 run = self._n == 2 and c == 47 and line[0] in b"Aa"  # "A/"
@@ -171,6 +178,7 @@ class Modem:
                 self._end_line()
             else:
                 self._n = 0
+                self._overflow = False
                 if self._last:
                     self.execute(self._last)
                 else:
@@ -186,8 +194,12 @@ class Modem:
     def _end_line(self):
         n = self._n
         self._n = 0
-        bad = self._bad or self._overflow
-        self._bad = self._overflow = False
+        line = self._line
+        bad = self._overflow
+        self._overflow = False
+        for i in range(n):  # a control byte left in the line (one deleted does not count)
+            if line[i] < 32 or line[i] > 126:
+                bad = True
         if bad:
             self.result("ERROR")
             return
@@ -206,8 +218,11 @@ class Modem:
         self._first = True
         self.after_ok = None
         try:
+            for _ in parse(text):  # the whole line checked first: a malformed one runs nothing
+                pass
             final = None
-            for name, op, args in parse(text):
+            for name, op, args in parse(text):  # a command at a time: a long line of them
+                # never needs them all in the heap at once
                 h = commands.lookup(name)
                 if h is None:
                     raise ATError(ERROR)
@@ -226,20 +241,30 @@ class Modem:
             self.failed(e, text)
 
     def failed(self, e, text=b""):
-        """Something unforeseen: logged, #CME ERROR: 49155 to the host, the modem runs on."""
-        if self.log:
-            self.log("internal error in %s: %r" % (text, e))
-            trace(e)
+        """Something unforeseen: logged, #CME ERROR: 49155 to the host, the modem runs on.
+        Itself never fails (it may run when the heap is full)."""
         self.enter = None
-        self.result(self.error_text(INTERNAL))
+        try:
+            if self.log:
+                self.log("internal error in %s: %r" % (text, e))
+                trace(e)
+        except Exception:
+            pass
+        try:
+            self.result(self.error_text(INTERNAL))
+        except Exception:
+            self.write(b"\r\n#CME ERROR: 49155\r\n")
 
     def apply_baud(self):
         self.port.set_baud(self.params.get("IPR"))
 
     # ---- the loop ----
 
-    def start(self):
-        status = self.params.load()
+    def start(self, status=None):
+        """Parameters loaded (unless modem.main has: status is what its load said), the
+        line's speed set, +WIND: 13."""
+        if status is None:
+            status = self.params.load()
         if self.log:
             self.log("parameters: " + status)
         self.port.set_baud(self.params.get("IPR"))
@@ -248,6 +273,7 @@ class Modem:
 
     def step(self, timeout_ms):
         """Wait up to timeout_ms for UART input (or a TCP peer) and handle what came."""
+        self.kick()
         p = self._poller
         if p is None:
             p = self._poller = Poller()
@@ -271,12 +297,18 @@ class Modem:
             self._session(lambda leftover: tcp.accepted(self, c), None)
 
     def _session(self, session, leftover):
-        """Run a data session; what the host sent after its end is read as commands."""
+        """Run a data session (DCD asserted meanwhile); what the host sent after its end is
+        read as commands."""
+        lines = self.lines
+        if lines:
+            lines.carrier(1)
         try:
             rest = session(leftover)
         except Exception as e:  # never let a bug stop the modem
             self.failed(e)
             rest = None
+        if lines:
+            lines.carrier(0)
         commands.settle(self)
         if rest:
             self.feed(bytes(rest))

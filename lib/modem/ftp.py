@@ -1,16 +1,21 @@
 """FTP client (spec section 3): AT#FTPGET and AT#FTPPUT (alias FTTPUT). The control connection
-is a blocking socket with a timeout; the file goes through the pump. Loaded on first use.
+is a non-blocking socket, its replies waited for in slices that feed the watchdog; the file
+goes through the pump. Loaded on first use.
 """
 import socket
 
+from . import dle
 from . import pump as P
 from . import sockets
 from .atparse import ACT
 from .codes import BAD_PARAMETER, CWD_FAILED, ERROR, OK_DATA, OPEN_FAILED, ATError
 from .commands import NOFINAL
-from .compat import MPY, POLLIN, Poller, ticks_ms
+from .compat import BUSY_ERRNOS, POLLIN, const, sleep_ms, ticks_diff, ticks_ms
 
-_LINE_MAX = 256  # a reply line is cut here (the rest of it is read and dropped)
+_LINE_MAX = const(256)  # a reply line is cut here (the rest of it is read and dropped)
+_ANONYMOUS_PW = "anonymous@"  # the password of an anonymous login when FTPPW is empty
+_QUIT_MS = const(2000)  # how long the server may take to answer QUIT
+_DRAIN_QUIET_MS = const(2000)  # see drain()
 
 
 def run(m, name, op, args):
@@ -26,12 +31,12 @@ def run(m, name, op, args):
     if not host or not port:
         raise ATError(BAD_PARAMETER)  # no server configured
     addr = sockets.resolve(host, port)
-    c = sockets.connect(addr, m.connect_ms)
+    c = sockets.connect(addr, m.connect_ms, m.kick)
     try:
-        _login(p, c, get, m.reply_ms)
+        _login(m, c, get)
         d = _open(m, c, sockets.peer_ip(addr), get)
     except Exception as e:
-        _quit(c)
+        _quit(m, c)
         if isinstance(e, OSError):
             raise ATError(OPEN_FAILED)  # the control connection failed or timed out
         raise
@@ -40,18 +45,24 @@ def run(m, name, op, args):
     return NOFINAL
 
 
-def _login(p, c, get, ms):
-    """Greeting, USER/PASS, TYPE, CWD on the control connection c."""
-    c.settimeout(ms / 1000)
-    _want(_reply(c), 50, OPEN_FAILED)  # 220
-    r = _cmd(c, "USER " + p.get("FTPUN"))
+def _login(m, c, get):
+    """Greeting, USER/PASS, TYPE, CWD on the control connection c. No FTPUN: anonymous, with
+    FTPPW or, when that is empty too, the customary e-mail-like password."""
+    p = m.params
+    _want(_reply(m, c), 50, OPEN_FAILED)  # 220
+    user = p.get("FTPUN")
+    pw = p.get("FTPPW")
+    if not user:
+        user = "anonymous"
+        pw = pw or _ANONYMOUS_PW
+    r = _cmd(m, c, "USER " + user)
     if r[0] == 51:  # 331: password wanted
-        r = _cmd(c, "PASS " + p.get("FTPPW"))
+        r = _cmd(m, c, "PASS " + pw)
     _want(r, 50, OPEN_FAILED)  # 230
-    _want(_cmd(c, "TYPE " + p.get("FTPTYPE")), 50, OPEN_FAILED)
+    _want(_cmd(m, c, "TYPE " + p.get("FTPTYPE")), 50, OPEN_FAILED)
     path = p.get("FTPGETPATH" if get else "FTPPUTPATH")
     if path not in ("", "."):
-        _want(_cmd(c, "CWD " + path), 50, CWD_FAILED)
+        _want(_cmd(m, c, "CWD " + path), 50, CWD_FAILED)
 
 
 def _open(m, c, ip, get):
@@ -61,27 +72,27 @@ def _open(m, c, ip, get):
     d = lis = None
     try:
         if p.get("FTPMODE"):
-            r = _cmd(c, "PASV")
+            r = _cmd(m, c, "PASV")
             n = _numbers(r)
             if r[0] == 50 and len(n) >= 6:
                 port = n[-2] << 8 | n[-1]
             else:  # PASV refused: the extended form
-                r = _cmd(c, "EPSV")
+                r = _cmd(m, c, "EPSV")
                 n = _numbers(r)
                 _want(r, 50, OPEN_FAILED)
                 if not n:
                     raise ATError(OPEN_FAILED)
                 port = n[-1]
             # the server's own address, not the one in the reply (it may be private or 0)
-            d = sockets.connect(sockets.resolve(ip, port), m.connect_ms)
+            d = sockets.connect(sockets.resolve(ip, port), m.connect_ms, m.kick)
         else:
             lis, port, mine = _listen(m, c)
-            _want(_cmd(c, "PORT %s,%d,%d" % (mine.replace(".", ","), port >> 8, port & 255)),
+            _want(_cmd(m, c, "PORT %s,%d,%d" % (mine.replace(".", ","), port >> 8, port & 255)),
                   50, OPEN_FAILED)
-        _want(_cmd(c, ("RETR " if get else "STOR ") + p.get(
+        _want(_cmd(m, c, ("RETR " if get else "STOR ") + p.get(
             "FTPGETFILENAME" if get else "FTPPUTFILENAME")), 49, OPEN_FAILED)  # 150, 125
         if lis is not None:
-            d = _accept(lis, m.reply_ms)
+            d = _accept(lis, m)
     except Exception:
         _close(d)
         raise
@@ -105,39 +116,43 @@ def session(m, c, d, get, leftover):
     code = sockets.failure(m, pump, why)
     if not code:
         try:
-            if _reply(c)[0] != 50:  # 226 (or 250): the server has it all
+            if _reply(m, c)[0] != 50:  # 226 (or 250): the server has it all
                 code = OPEN_FAILED
         except OSError:
             code = OPEN_FAILED
-    _quit(c)
+    _quit(m, c)
     if code:
         m.say(code)
     else:
         m.result("OK")
+    if why != P.HOST_ETX and not get:
+        return drain(m, pump)  # the upload failed mid-file: the host is still sending it
     return pump.rest()
 
 
-def _mask_py(buf, n):
-    for i in range(n):
-        buf[i] &= 0x7F
-
-
-mask = _mask_py
-if MPY:
-    try:
-        import micropython
-
-        @micropython.viper
-        def _mask_v(buf, n: int):
-            b = ptr8(buf)  # noqa: F821 (viper built-in)
-            i = 0
-            while i < n:
-                b[i] = b[i] & 0x7F
-                i += 1
-
-        mask = _mask_v
-    except (ImportError, AttributeError, SyntaxError, NotImplementedError):
-        pass
+def drain(m, pump):
+    """The rest of a failed upload, read from the host up to its ETX and dropped (none of it
+    is a command); returns what followed the ETX. A host that stops sending without its ETX
+    (it saw the error) is given up on after _DRAIN_QUIET_MS of silence, or when it hangs up.
+    The pump's decoder state (dle: pending DLE, ETX seen, bytes used) carries on: a DLE at
+    the end of its last read escapes the next byte; an ETX it has read already (the upload
+    failed on its last bytes) ends the drain at once."""
+    st = pump._st
+    if st[1]:
+        return pump.rest()
+    rx = m._rxmv
+    t0 = ticks_ms()
+    while ticks_diff(ticks_ms(), t0) < _DRAIN_QUIET_MS and not m.hangup():
+        m.kick()
+        n = m.port.readinto(rx)
+        if n:
+            t0 = ticks_ms()
+            dle.decode(rx, n, rx, st)
+            if st[1]:
+                return rx[st[2]:n]
+        else:
+            sleep_ms(10)
+    return None
 
 
 class Ascii:
@@ -149,17 +164,26 @@ class Ascii:
         self.pollable = getattr(s, "pollable", s)
 
     def write(self, mv):
-        mask(mv, len(mv))
+        dle.mask7(mv, len(mv))
         return self.s.write(mv)
 
     def readinto(self, mv):
         return self.s.readinto(mv)
 
 
-def _line(c):
+def _line(m, c, ms):
+    """One line of a reply, cut at _LINE_MAX: a byte at a time from the non-blocking control
+    connection c, each waited for up to ms in slices that feed the watchdog."""
     b = bytearray()
     while True:
-        ch = c.recv(1)
+        try:
+            ch = c.recv(1)
+        except OSError as e:
+            if e.args[0] not in BUSY_ERRNOS:
+                raise
+            if not sockets.wait(c, POLLIN, ms, m.kick):
+                raise OSError(110)  # no reply in time
+            continue
         if not ch:
             raise OSError(104)  # the server closed the control connection
         if ch == b"\n":
@@ -168,22 +192,24 @@ def _line(c):
             b += ch
 
 
-def _reply(c):
-    """The last line of one reply; a multi-line reply (123-...) is read to its 123 line."""
-    r = _line(c)
+def _reply(m, c, ms=0):
+    """The last line of one reply; a multi-line reply (123-...) is read to its 123 line.
+    ms: how long the server may take (m.reply_ms unless given)."""
+    ms = ms or m.reply_ms
+    r = _line(m, c, ms)
     if r[3:4] == b"-":
         end = r[:3]
         r = b""
         while r[:3] != end or r[3:4] not in (b" ", b"\r", b""):
-            r = _line(c)
+            r = _line(m, c, ms)
     if len(r) < 3:
         raise OSError(71)  # not an FTP reply
     return r
 
 
-def _cmd(c, text):
+def _cmd(m, c, text, ms=0):
     c.sendall((text + "\r\n").encode())
-    return _reply(c)
+    return _reply(m, c, ms)
 
 
 def _want(r, digit, code):
@@ -225,13 +251,9 @@ def _listen(m, c):
     raise ATError(OPEN_FAILED)
 
 
-def _accept(s, ms):
+def _accept(s, m):
     """The server's data connection, or ATError(38016) when it does not come in time."""
-    p = Poller()
-    p.register(s, POLLIN)
-    for _ in p.ipoll(ms):
-        pass
-    p.unregister(s)
+    sockets.wait(s, POLLIN, m.reply_ms, m.kick)
     try:
         return s.accept()[0]
     except OSError:
@@ -251,11 +273,9 @@ def _close(s):
         pass
 
 
-def _quit(c):
+def _quit(m, c):
     try:
-        c.settimeout(2)
-        c.sendall(b"QUIT\r\n")
-        _reply(c)
+        _cmd(m, c, "QUIT", _QUIT_MS)
     except OSError:
         pass
     c.close()

@@ -33,6 +33,9 @@ class PppBackend:
         self._buf = bytearray(128)
         self.ppp_ms = _PPP_MS
         self.guard_ms = _GUARD_MS
+        # the watchdog's feed (put on the board by firmware/boot.py's take; int(): none):
+        # the waits below are longer than a watchdog's period (ATD 30 s, PPP 30 s)
+        self.kick = getattr(board, "kick", int)
 
     # ---- the module's AT commands ----
 
@@ -46,6 +49,7 @@ class PppBackend:
         line = b""
         t0 = ticks_ms()
         while ticks_diff(ticks_ms(), t0) < ms:
+            self.kick()
             n = uart.readinto(self._buf) if uart.any() else 0
             if not n:
                 sleep_ms(5)
@@ -130,6 +134,7 @@ class PppBackend:
         ppp.connect()
         t0 = ticks_ms()
         while not ppp.isconnected():
+            self.kick()
             if ticks_diff(ticks_ms(), t0) > self.ppp_ms:
                 ppp.disconnect()
                 self._hangup()
@@ -146,8 +151,10 @@ class PppBackend:
             self._hangup()
 
     def _hangup(self):
+        self.kick()
         sleep_ms(self.guard_ms)
         self.uart.write(b"+++")
+        self.kick()
         sleep_ms(self.guard_ms)
         try:
             self._at(b"ATH")

@@ -23,6 +23,7 @@ PEER_CLOSED = const(2)  # the stream reached its end; all its bytes and the lone
 ERROR = const(3)  # the stream raised OSError (errno in pump.errno); pending bytes, ETX out
 ABORT = const(4)  # tick() returned true; nothing more written, no ETX (see send_etx)
 ESCAPE = const(5)  # DLEMODE 0: the host sent +++ alone, a second of silence around it
+_HANGUP = const(6)  # tick() may return it: the host hung up (DTR), as if it sent its ETX
 
 GUARD_MS = const(1000)  # the silence around +++
 _PLUS = const(43)
@@ -80,7 +81,9 @@ class Pump:
         stream: pump.Stream (readinto/write; polled as stream.pollable, or itself).
         dlemode: 0 passthrough, 1 DLE/ETX.
         directions: UP, DOWN or BOTH. leftover: host bytes already read after the command
-        line (data of this session). tick(): called at least every TICK_MS; true aborts.
+        line (data of this session). tick(): called at least every TICK_MS; true aborts;
+        6 (_HANGUP) ends a session that reads the line as the host's ETX would (HOST_ETX;
+        what was still to go to the host is dropped), any other session as ABORT.
         txdelay_ms: hold a partial buffer of host bytes up to this long (0: send at once).
         """
         port = self.port
@@ -222,7 +225,12 @@ class Pump:
                 now = ticks_ms()
                 if tick is not None and ticks_diff(now, next_tick) >= 0:
                     next_tick = ticks_add(now, TICK_MS)
-                    if tick():
+                    r = tick()
+                    if r == _HANGUP and up_on:
+                        etx = True
+                        lo = None
+                        da = db
+                    elif r:
                         return ABORT
                 if progress:
                     continue

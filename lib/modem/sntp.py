@@ -25,7 +25,8 @@ class Halted(Exception):
 
 def wait_for(m, obj, ms):
     """Wait up to ms for obj to be readable (True) or not (False), keeping what the host
-    sends meanwhile for the command loop (m.pending); AT+EGNTP=0 raises Halted."""
+    sends meanwhile for the command loop (m.pending), the watchdog fed (m.kick) every
+    _TICK_MS; AT+EGNTP=0 raises Halted."""
     port = m.port
     p = Poller()
     p.register(obj, POLLIN)
@@ -35,6 +36,7 @@ def wait_for(m, obj, ms):
     rx = m._rxmv
     try:
         while True:
+            m.kick()
             left = ms - ticks_diff(ticks_ms(), t0)
             if left <= 0:
                 return False

@@ -3,7 +3,10 @@ Loaded with either of them."""
 import socket
 
 from .codes import BUSY, DNS_FAILED, OPEN_FAILED, SESSION_LOST, ATError
-from .compat import BUSY_ERRNOS, MPY, POLLERR, POLLHUP, POLLOUT, Poller
+from .compat import BUSY_ERRNOS, MPY, POLLERR, POLLHUP, POLLOUT, Poller, const, ticks_diff
+from .compat import ticks_ms
+
+_SLICE_MS = const(100)  # a long wait is cut into slices this long, the watchdog fed between
 
 
 def idle(m):
@@ -12,14 +15,33 @@ def idle(m):
         raise ATError(BUSY)
 
 
+def wait(s, mask, ms, kick):
+    """Wait up to ms for s to be ready (mask: POLLIN or POLLOUT): its events, 0 on timeout.
+    kick() (the watchdog's feed, Modem.kick) is called at least every _SLICE_MS."""
+    p = Poller()
+    p.register(s, mask)
+    t0 = ticks_ms()
+    try:
+        while True:
+            kick()
+            left = ms - ticks_diff(ticks_ms(), t0)
+            if left <= 0:
+                return 0
+            for _, ev in p.ipoll(left if left < _SLICE_MS else _SLICE_MS):
+                return ev
+    finally:
+        p.unregister(s)
+
+
 def resolve(host, port):
+    """The address of host (name resolution blocks: the one wait that cannot be sliced)."""
     try:
         return socket.getaddrinfo(host, port, 0, socket.SOCK_STREAM)[0][-1]
     except (OSError, IndexError):
         raise ATError(DNS_FAILED)
 
 
-def connect(addr, ms):
+def connect(addr, ms, kick):
     """A connected non-blocking socket, or ATError(38016) when refused or timed out."""
     s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     s.setblocking(False)
@@ -29,12 +51,8 @@ def connect(addr, ms):
         except OSError as e:
             if e.args[0] not in BUSY_ERRNOS:
                 raise
-        p = Poller()
-        p.register(s, POLLOUT)
-        ok = False
-        for _, ev in p.ipoll(ms):
-            ok = not ev & (POLLERR | POLLHUP)
-        p.unregister(s)
+        ev = wait(s, POLLOUT, ms, kick)
+        ok = ev and not ev & (POLLERR | POLLHUP)
         if ok and not MPY and s.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR):
             ok = False
         if not ok:

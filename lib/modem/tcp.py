@@ -26,7 +26,7 @@ def otcp(m, name, op, args):
     port = p.get("TCPPORT", sid)
     if host in ANY_PEER or not port:
         raise ATError(BAD_PARAMETER)  # no server configured for this socket
-    s = connect(resolve(host, port), m.connect_ms)
+    s = connect(resolve(host, port), m.connect_ms, m.kick)
     m.enter = lambda leftover: session(m, s, sid, leftover)
     return NOFINAL
 
