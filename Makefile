@@ -10,13 +10,14 @@ HEAP ?= 96K
 FLASH ?= .flash
 LINK ?=
 BOARD ?= host
+BAUD ?=
 
 SOURCES := $(wildcard lib/modem/*.py) $(wildcard boards/*.py)
 FIRMWARE := $(wildcard firmware/*.py)
 # The simulator and the unix-port tests load compiled modules, as a board does.
 HOSTMPY := build/x64
 
-.PHONY: run test lint host-test device-test-unix mpy-check bench clean venv servers
+.PHONY: run test lint host-test device-test-unix mpy-check bench clean venv servers soak
 
 venv: $(VENV)/.installed
 
@@ -27,18 +28,19 @@ $(VENV)/.installed: requirements-dev.txt
 	touch $@
 
 # Compiled for the unix port (x64: viper code needs a native architecture).
-$(HOSTMPY)/.built: $(SOURCES) $(VENV)/.installed
+$(HOSTMPY)/.built: $(SOURCES) firmware/main.py Makefile $(VENV)/.installed
 	rm -rf $(HOSTMPY)
 	mkdir -p $(HOSTMPY)/modem $(HOSTMPY)/boards
 	for f in $(SOURCES); do \
 	  d=$$(basename $$(dirname $$f)); \
 	  $(MPYCROSS) -march=x64 -o $(HOSTMPY)/$$d/$$(basename $$f .py).mpy $$f || exit 1; \
 	done
+	$(MPYCROSS) -march=x64 -o $(HOSTMPY)/main.mpy firmware/main.py
 	touch $@
 
 run: $(HOSTMPY)/.built
 	@$(BIN)/python tools/sim.py --runtime $(RUNTIME) --heap $(HEAP) --flash $(FLASH) \
-	  --board $(BOARD) $(if $(LINK),--link $(LINK))
+	  --board $(BOARD) $(if $(LINK),--link $(LINK)) $(if $(BAUD),--baud $(BAUD))
 
 # Every module compiled for both chips: viper errors only show here.
 mpy-check: $(VENV)/.installed
@@ -71,6 +73,10 @@ test: lint mpy-check host-test device-test-unix
 
 bench: $(HOSTMPY)/.built
 	$(BIN)/python tools/bench.py
+
+# The long soak tests (SOAK=1: pytest -m soak), then a table of their figures (tools/soak.py).
+soak: $(HOSTMPY)/.built
+	$(BIN)/python tools/soak.py
 
 clean:
 	rm -rf build .pytest_cache

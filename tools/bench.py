@@ -3,6 +3,7 @@
 - AT -> OK round trip over the pty: median and 99th percentile over 1,000 commands.
 - Heap in use after boot (gc.mem_alloc() after gc.collect(), as the modem logs it).
 - The smallest HEAP with which the modem boots and answers every command of the core.
+- A full session (host_tests/fullsession.py) at HEAP=64K, and the smallest heap it passes in.
 - The DLE codec (tools/bench_dle.py) under both runtimes.
 - TCP throughput through the modem against socat, and the pump's heap (tools/bench_tcp.py).
 - FTPGET/FTPPUT of 16 MiB through the modem against ftplib direct (tools/bench_ftp.py).
@@ -111,6 +112,16 @@ def main():
         kb = smallest_heap(tmp + "/b")
         print("Smallest HEAP that boots and answers every core command: %s"
               % ("%d KiB" % kb if kb else "more than 64 KiB"))
+    sys.path.insert(0, os.path.join(ROOT, "host_tests"))
+    import fullsession
+
+    r = fullsession.run("64K")
+    print("Full session (boot, parameters, link, TCP client and server, FTP both ways in both"
+          " modes, SNTP) at HEAP=64K: %s; heap in use at boot %s, after the session %s"
+          % ("passes" if r["ok"] else "FAILS at " + r["step"], r.get("boot"), r.get("end")))
+    kb = fullsession.smallest(lo=40, hi=72)
+    print("Smallest HEAP from which every full session tried passes (2 KiB steps down from"
+          " 72 KiB): %s  (goal: 48 KiB)" % ("%d KiB" % kb if kb else "more than 72 KiB"))
     dle = os.path.join(HERE, "bench_dle.py")
     if os.path.exists(dle):
         env = dict(os.environ, MICROPYPATH=os.path.join(ROOT, "build", "x64"))

@@ -4,31 +4,50 @@ The modem process gets the pty master as stdin/stdout (non-blocking, see shared 
 a serial program opens the slave (/dev/pts/N, or the LINK symlink). This launcher keeps
 the slave open so the modem never sees a hang-up when a host program closes and reopens
 the port, forwards the modem's log to stderr, and stops it cleanly on Ctrl-C or SIGTERM.
+
+With --baud N the bytes cross at a UART's pace: the modem gets a pty of its own and two
+relay threads copy between it and the host's pty, N/10 bytes a second each way (8N1), a
+few milliseconds' worth at a time. A relay never drops a byte: it reads only what it may
+send, and sends only while the receiver has room in its buffer (the board's UART rxbuf,
+the host's 4 KiB tty buffer): RTS/CTS, so a side that stops reading holds the other.
 """
 import argparse
+import errno
+import fcntl
 import os
+import select
 import shutil
 import signal
 import subprocess
+import struct
 import sys
+import termios
 import threading
+import time
 import tty
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
-def command(runtime, heap, micropython=None):
-    main = os.path.join(ROOT, "firmware", "main.py")
+def command(runtime, heap, micropython=None, main=None):
+    """firmware/main.py, or the script main. The unix port runs main compiled, as a module
+    (-m main: build/x64/main.mpy), as frozen firmware runs it on a board."""
     if runtime == "cpython":
-        return [sys.executable, "-u", main]
+        return [sys.executable, "-u", main or os.path.join(ROOT, "firmware", "main.py")]
     mp = micropython or shutil.which("micropython") or os.path.join(
         os.path.dirname(sys.executable), "micropython")
-    return [mp, "-X", "heapsize=" + heap, main]
+    return [mp, "-X", "heapsize=" + heap] + ([main] if main else ["-m", "main"])
 
 
 # The unix port loads the modules compiled by `make` (as a board does): compiling the
-# sources at start-up would need more heap than the modem itself.
+# sources at start-up would need more heap than the modem itself. It runs in that folder,
+# with the modules found from there: a module's path is interned (a qstr, never freed),
+# and modem/core.mpy costs less heap than /the/whole/path/to/build/x64/modem/core.mpy.
 BUILD = os.path.join(ROOT, "build", "x64")
+
+
+def workdir(runtime):
+    return BUILD if runtime == "micropython" else None
 
 
 def environment(runtime, flash, board):
@@ -36,7 +55,7 @@ def environment(runtime, flash, board):
     if runtime == "micropython":
         if not os.path.exists(os.path.join(BUILD, ".built")):
             raise RuntimeError("no compiled modules in %s: run make first" % BUILD)
-        env["MICROPYPATH"] = BUILD
+        env["MICROPYPATH"] = "."
     else:
         env["PYTHONPATH"] = os.pathsep.join([os.path.join(ROOT, "lib"), ROOT])
     env["MODEM_FLASH"] = os.path.abspath(flash)
@@ -44,15 +63,88 @@ def environment(runtime, flash, board):
     return env
 
 
+SLICE_S = 0.002  # a paced relay moves what this much time allows, then sleeps
+BURST_S = 0.005  # what it may save up while idle (a UART FIFO's worth, about)
+WAIT_S = 0.1  # the longest a relay blocks before it looks whether it should stop
+MODEM_RXBUF = 1024  # the board's UART receive buffer (boards/pico_w.py): RTS drops when full
+HOST_RXBUF = 3968  # a Linux serial port's: its 4 KiB tty buffer, throttled 128 bytes early
+
+
+def unread(fd):
+    """Bytes waiting in a tty's input queue (FIONREAD): what its reader has not read."""
+    return struct.unpack("i", fcntl.ioctl(fd, termios.FIONREAD, b"\0\0\0\0"))[0]
+
+
+class Relay:
+    """Copies src to dst (file numbers, non-blocking) at most `rate` bytes a second, in
+    slices, never more than the receiver has room for: `room` bytes less those still unread
+    on `queue` (the receiver's end of dst). What dst does not take is held, and nothing
+    more is read from src until it has gone."""
+
+    def __init__(self, src, dst, rate, stopping, queue, room):
+        self.src, self.dst, self.rate, self.stopping = src, dst, rate, stopping
+        self.queue, self.room = queue, room
+        self.moved = 0
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.thread.start()
+
+    def _wait(self, fd, mask):
+        p = select.poll()
+        p.register(fd, mask)
+        return p.poll(WAIT_S * 1000)
+
+    def _run(self):
+        rate = self.rate
+        cap = max(1.0, rate * BURST_S)
+        allowance = cap
+        last = time.monotonic()
+        pending = b""
+        try:
+            while not self.stopping.is_set():
+                if not pending and not self._wait(self.src, select.POLLIN):
+                    continue
+                now = time.monotonic()
+                allowance = min(cap, allowance + (now - last) * rate)
+                last = now
+                n = min(int(allowance), self.room - unread(self.queue))
+                if n < 1:  # no credit yet, or the receiver is full (its RTS is off)
+                    time.sleep(max(SLICE_S, (1 - allowance) / rate))
+                    continue
+                if not pending:
+                    try:
+                        pending = os.read(self.src, n)
+                    except BlockingIOError:
+                        continue
+                    if not pending:
+                        return  # end of file
+                if not self._wait(self.dst, select.POLLOUT):
+                    continue
+                try:
+                    n = os.write(self.dst, pending[:n])
+                except BlockingIOError:
+                    continue
+                allowance -= n
+                self.moved += n
+                pending = pending[n:]
+                if allowance < 1 or pending:
+                    time.sleep(SLICE_S)
+        except OSError as e:
+            if e.errno not in (errno.EIO, errno.EBADF):
+                raise  # EIO, EBADF: the sim has stopped and closed the ptys
+
+
 class Sim:
-    """The modem process on a fresh pty. Used by `make run` and by the end-to-end tests."""
+    """The modem process on a fresh pty. Used by `make run` and by the end-to-end tests.
+    baud: None, the bytes cross at memory speed; a number, at that UART speed (8N1).
+    main: the script the modem runs (firmware/main.py; a test may wrap it)."""
 
     def __init__(self, runtime="micropython", heap="96K", flash=".flash", board="host",
-                 link=None, micropython=None, log=None):
+                 link=None, micropython=None, log=None, baud=None, main=None):
         self.master, self.slave = os.openpty()
         tty.setraw(self.slave)
         self.name = os.ttyname(self.slave)
         os.set_blocking(self.master, False)
+        self.baud = baud
         self.link = link
         if link:
             if os.path.islink(link):
@@ -61,10 +153,27 @@ class Sim:
         self.ready = threading.Event()
         self.lines = []
         self._log = log
+        self._stopping = threading.Event()
+        self.relays = []
+        modem_fd = self.master
+        inner = None
+        if baud:
+            # the modem's own pty: it holds the master as today, the relays the slave; our
+            # copy of the master tells how much the modem has not read yet
+            modem_fd, inner = os.openpty()
+            tty.setraw(inner)
+            os.set_blocking(modem_fd, False)
+            os.set_blocking(inner, False)
         self.proc = subprocess.Popen(
-            command(runtime, heap, micropython), stdin=self.master, stdout=self.master,
-            stderr=subprocess.PIPE, env=environment(runtime, flash, board), close_fds=True,
-            start_new_session=True)
+            command(runtime, heap, micropython, main), stdin=modem_fd, stdout=modem_fd,
+            stderr=subprocess.PIPE, env=environment(runtime, flash, board),
+            cwd=workdir(runtime), close_fds=True, start_new_session=True)
+        self._inner = (modem_fd, inner) if baud else ()
+        if baud:
+            rate = baud / 10.0
+            self.relays = [
+                Relay(self.master, inner, rate, self._stopping, modem_fd, MODEM_RXBUF),
+                Relay(inner, self.master, rate, self._stopping, self.slave, HOST_RXBUF)]
         threading.Thread(target=self._stderr, daemon=True).start()
 
     def _stderr(self):
@@ -89,7 +198,10 @@ class Sim:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
-        for fd in (self.master, self.slave):
+        self._stopping.set()
+        for r in self.relays:
+            r.thread.join(2)
+        for fd in (self.master, self.slave) + self._inner:
             try:
                 os.close(fd)
             except OSError:
@@ -106,10 +218,12 @@ def main():
     ap.add_argument("--flash", default=".flash", help="where the parameters persist")
     ap.add_argument("--link", default=None, help="a symlink to the pty, kept while it runs")
     ap.add_argument("--board", default="host")
+    ap.add_argument("--baud", type=int, default=None,
+                    help="pace the line as a UART at this speed (8N1); default: memory speed")
     a = ap.parse_args()
 
     sim = Sim(a.runtime, a.heap, a.flash, a.board, a.link,
-              log=lambda line: print(line, file=sys.stderr, flush=True))
+              log=lambda line: print(line, file=sys.stderr, flush=True), baud=a.baud)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
@@ -120,8 +234,9 @@ def main():
         print(e, file=sys.stderr)
         return 1
     where = " (link %s)" % a.link if a.link else ""
-    print("modem ready on %s%s (%s, heap %s, flash %s); Ctrl-C stops it"
-          % (sim.name, where, a.runtime, a.heap, os.path.abspath(a.flash)), flush=True)
+    pace = ", %d baud" % a.baud if a.baud else ""
+    print("modem ready on %s%s (%s, heap %s, flash %s%s); Ctrl-C stops it"
+          % (sim.name, where, a.runtime, a.heap, os.path.abspath(a.flash), pace), flush=True)
     while not stop.is_set() and sim.proc.poll() is None:
         stop.wait(0.5)
     code = sim.proc.poll()

@@ -108,15 +108,26 @@ def settle(m):
     """Unload the feature modules when nothing needs them any more."""
     if m.enter is not None or m.listener is not None:
         return
+    unload(m.params)
+
+
+def unload(params):
+    """The feature modules out of the heap, then the parameter values made meanwhile
+    copied down to where it is in one piece (Params.rehome)."""
     import gc
     import sys
 
-    pkg = sys.modules.get("modem")
     for mod in OVERLAYS:
-        if sys.modules.pop("modem." + mod, None) is not None and hasattr(pkg, mod):
-            delattr(pkg, mod)
+        _drop(sys, mod)
     gc.collect()  # garbage out before the next load: code needs its bytes in one piece
-    m.params.rehome()
+    params.rehome()
+
+
+def _drop(sys, mod):
+    if sys.modules.pop("modem." + mod, None) is not None:
+        pkg = sys.modules.get("modem")
+        if hasattr(pkg, mod):
+            delattr(pkg, mod)
 
 
 def lookup(name):
@@ -143,7 +154,22 @@ def error_text(code, cmee):
     if code == ERROR or cmee == 0:
         return "ERROR"
     if cmee == 2:
+        return "#CME ERROR: " + _verbose(code)
+    return "#CME ERROR: %d" % code
+
+
+def _verbose(code):
+    """The spec's text of a code (atinfo, loaded for it and unloaded after unless it was
+    there already); the number itself when the heap has no room for it."""
+    import sys
+
+    had = "modem.atinfo" in sys.modules
+    try:
         from .atinfo import text
 
-        return "#CME ERROR: " + text(code)
-    return "#CME ERROR: %d" % code
+        return text(code)
+    except MemoryError:
+        return str(code)
+    finally:
+        if not had:
+            _drop(sys, "atinfo")

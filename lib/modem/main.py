@@ -9,28 +9,26 @@ def log(text):
     sys.stderr.write("modem: " + text + "\n")
 
 
-def run(board_name="host", flash_dir=None):
+def boot(board_name="host", flash_dir=None, port=None, logger=log):
+    """The modem for a board, started, on port (the board's line if None): setup.boot,
+    whose code goes back to the heap after (the package holds it too)."""
     from . import setup
 
-    board = setup.load(board_name)
-    setup.backend_module(board)
-    # The pump's code too: loaded later, it would sit among a feature module's and stay when
-    # that one is unloaded, leaving holes no other code fits in.
-    from . import pump  # noqa: F401
-    # Code first, then the data buffer in one piece at the top of a tidy heap.
-    gc.collect()
-    data = bytearray(setup.DATA_SIZE)
-    modem = setup.make(board, setup.line(board),
-                       board.FLASH_DIR if flash_dir is None else flash_dir, log, data)
-    modem.data_pump()  # now, not among a feature module's code at the first session
-    # needed once: its code goes back to the heap (the package holds it too)
+    modem = setup.boot(board_name, flash_dir, port, logger)
     del setup
     sys.modules.pop("modem.setup", None)
     delattr(sys.modules["modem"], "setup")
-    modem.start()
-    from .commands import settle
+    from .commands import unload
 
-    settle(modem)  # what start-up needed (setting, store) back to the heap
+    unload(modem.params)
+    # The pump's code then its 2 KiB of buffers, while the heap is still in one piece
+    # (loaded later, it would sit among a feature module's code and split the heap).
+    modem.data_pump()
+    return modem
+
+
+def run(board_name="host", flash_dir=None):
+    modem = boot(board_name, flash_dir)
     if MPY:
         gc.collect()
         log("heap: %d bytes in use, %d free" % (gc.mem_alloc(), gc.mem_free()))
@@ -42,4 +40,7 @@ def run(board_name="host", flash_dir=None):
             log("stopped")
             return
         except Exception as e:  # the loop never dies: log, tell the host, go on
-            modem.failed(e)
+            try:
+                modem.failed(e)
+            except Exception:
+                pass  # nothing more can be done for this one; the loop goes on

@@ -7,7 +7,11 @@ class Params:
     def __init__(self, folder, name="params.gpx"):
         self.folder = folder  # where the parameters are saved (setting.store)
         self.name = name
-        self.values = {}  # name: value, filled by load() (Modem.start)
+        # name: value, the values set by load() (the setting module). The names are made
+        # here, before that module's code is in the heap, not among it: see rehome.
+        self.values = {}
+        for r in S.rows():
+            self.values[r[S.NAME]] = None
         self.moved = False  # values made while the setting module was in the heap (rehome)
 
     def get(self, name, sock=0):
@@ -36,10 +40,12 @@ class Params:
         holes it leaves and split the free heap: copied down, once it has gone (settle)."""
         if self.moved:
             self.moved = False
-            old = self.values
-            self.values = {}
-            for k in old:
-                self.values[k[:]] = _copy(old[k])
+            v = self.values
+            try:
+                for k in v:  # in place: the dict's table stays where it is
+                    v[k] = _copy(v[k])
+            except MemoryError:
+                pass  # only tidier, never needed: a value not copied stays where it was
 
     # ---- display ----
 

@@ -1,8 +1,5 @@
 """Putting a modem together for a board: its data module, parameters, link, line.
 Needed once, at start-up: modem.main unloads it after."""
-from .core import DATA_SIZE, Modem  # noqa: F401
-from .link import Link
-from .params import Params
 
 VERSION = "GPX-MPY V0.1.0 (GenPro 2Xe AT# compatible, MicroPython)"
 
@@ -29,10 +26,16 @@ def load(name):
     return mod
 
 
-def make(board, port, flash_dir, logger=None, buf=None):
+def make(board, port, flash_dir, logger=None, buf=None, params=None):
+    """The modem (not started): params, if given, are the ones modem.main loaded first."""
     from .clock import state
+    from .core import Modem
+    from .link import Link
 
-    params = Params(flash_dir)
+    if params is None:
+        from .params import Params
+
+        params = Params(flash_dir)
     m = Modem(port, board, params, Link(backend(board, params, flash_dir)), logger, buf)
     m.clock = state(board)  # made now: later it would sit among a feature module's code
     return m
@@ -65,3 +68,20 @@ def line(board):
     from .uart import UartPort
 
     return UartPort(UART(**board.UART))
+
+
+def boot(board_name, flash_dir, port, logger):
+    """The modem for a board, started (modem.main.boot). The order keeps the heap's peak low
+    and its free part in one piece: the parameters first, with only what loading them
+    needs; then the modem."""
+    board = load(board_name)
+    flash = board.FLASH_DIR if flash_dir is None else flash_dir
+    from .commands import unload
+    from .params import Params
+
+    params = Params(flash)
+    status = params.load()  # the setting module comes and goes
+    unload(params)
+    modem = make(board, line(board) if port is None else port, flash, logger, params=params)
+    modem.start(status)
+    return modem
