@@ -514,7 +514,7 @@ def mp_modem(tmp_path, heap):
 def test_e2e_16_mib_each_way_under_micropython(tmp_path, root, srv, mode):
     payload = bytes(range(256)) * (SIZE // 256)
     digest = hashlib.sha256(payload).hexdigest()
-    s, line = mp_modem(tmp_path, "96K")
+    s, line = mp_modem(tmp_path, "64K")  # the brief's heap
     try:
         for cmd in ('AT#FTPSERV="127.0.0.1"', "AT#FTPPORT=%d" % srv.port,
                     'AT#FTPUN="%s"' % USER, 'AT#FTPPW="%s"' % PASSWORD, "AT#FTPMODE=%d" % mode,
