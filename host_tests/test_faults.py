@@ -1,0 +1,133 @@
+"""Network faults (issue 9): each gets its code (DECISIONS.md section 7), the modem is back
+in command mode, every socket it opened is released, and the next AT#OTCP works. The modem
+runs in this process on a real pty (ptyrig), so its open sockets are this process's file
+descriptors; real peers and servers on 127.0.0.1."""
+import os
+import socket
+
+import pytest
+
+from ftpserver import Scripted
+from servers import BAD_NAME, ScriptedNtp, TcpPeer, echo, resetting
+
+OK = b"\r\nOK\r\n"
+WAITING = b"\r\nOk_Info_WaitingForData\r\n"
+CLOSED = b"\r\nOk_Info_SocketClosed\r\n\r\nOK\r\n"
+BEGIN = b"\r\nOk_Info_DataBegin\r\n"
+
+
+def cme(code):
+    return b"\r\n#CME ERROR: %d\r\n" % code
+
+
+def fds():
+    return len(os.listdir("/proc/self/fd"))
+
+
+def tcp_to(m, host, port):
+    assert m.at('AT#TCPSERV=1,"%s"' % host) == OK
+    assert m.at("AT#TCPPORT=1,%d" % port) == OK
+
+
+def peer_reset(m):
+    peer = TcpPeer(resetting(after=b"hello"))
+    try:
+        tcp_to(m, "127.0.0.1", peer.port)
+        assert m.at("AT#OTCP=1", WAITING) == WAITING
+        m.write(b"x")
+        return m.read_until(cme(38016))
+    finally:
+        peer.stop()
+
+
+def peer_never_answers(m):
+    m.modem.connect_ms = 700
+    peer = socket.socket()
+    peer.bind(("127.0.0.1", 0))
+    peer.listen(0)  # never accepts: once its backlog is full, SYNs go unanswered
+    fillers = []
+    try:
+        for _ in range(3):
+            f = socket.socket()
+            f.setblocking(False)
+            f.connect_ex(peer.getsockname())
+            fillers.append(f)
+        tcp_to(m, "127.0.0.1", peer.getsockname()[1])
+        m.write(b"AT#OTCP=1\r")
+        return m.read_until(cme(38016))
+    finally:
+        for f in fillers:
+            f.close()
+        peer.close()
+
+
+def name_not_resolved(m):
+    tcp_to(m, BAD_NAME, 1025)
+    return m.at("AT#OTCP=1", cme(38027))
+
+
+def link_lost(m):
+    peer = TcpPeer(echo)
+    try:
+        tcp_to(m, "127.0.0.1", peer.port)
+        assert m.at("AT#OTCP=1", WAITING) == WAITING
+        m.modem.link.backend.fault = "down"
+        got = m.read_until(cme(35841))
+        m.modem.link.backend.fault = ""
+        m.quiet(0.3)
+        m.up()  # the network is back: the link again
+        return got
+    finally:
+        peer.stop()
+
+
+def ftp_server_dies(m):
+    s = Scripted(bytes(range(256)) * 200, cut=10000, after="reset", verdict=None)
+    try:
+        for cmd in ('AT#FTPSERV="127.0.0.1"', "AT#FTPPORT=%d" % s.port, "AT#FTPMODE=1",
+                    'AT#FTPGETFILENAME="f.bin"'):
+            assert m.at(cmd) == OK
+        assert m.at("AT#FTPGET", BEGIN) == BEGIN
+        return m.read_until(cme(38016), timeout=30)
+    finally:
+        s.stop()
+
+
+def ntp_silent(m):
+    srv = ScriptedNtp(behaviour="silent")
+    try:
+        assert m.at("AT+EGNTPPORT=%d" % srv.port) == OK
+        return m.at('AT+EGNTP=2,"127.0.0.1",10', b"ERROR\r\n", timeout=15)
+    finally:
+        srv.stop()
+
+
+# fault: (how it is made, how its answer ends)
+FAULTS = {
+    "peer reset mid-stream": (peer_reset, b"hello\x03" + cme(38016)),
+    "peer never answers": (peer_never_answers, cme(38016)),
+    "name not resolved": (name_not_resolved, cme(38027)),
+    "link lost in a session": (link_lost, b"\x03" + cme(35841)),
+    "FTP server dies mid-file": (ftp_server_dies, b"\x03" + cme(38016)),
+    "silent NTP server": (ntp_silent, b"\r\nERROR\r\n"),
+}
+
+
+@pytest.mark.parametrize("fault", list(FAULTS))
+def test_a_fault_gets_its_code_then_command_mode_no_socket_left_and_otcp_works(m, fault):
+    make, ends = FAULTS[fault]
+    before = fds()
+    got = make(m)
+    assert got.endswith(ends), got[-80:]
+    assert m.at("AT") == OK  # command mode
+    assert fds() == before  # every socket of the fault released
+    peer = TcpPeer(echo)
+    try:
+        tcp_to(m, "127.0.0.1", peer.port)
+        assert m.at("AT#OTCP=1", WAITING) == WAITING
+        m.write(b"ping\x03")
+        assert m.read_until(CLOSED).endswith(CLOSED)
+        assert peer.wait() == [4]  # the peer had the bytes, then saw the socket close
+    finally:
+        peer.stop()
+    assert m.errors == []
