@@ -7,13 +7,16 @@ import socket
 from . import dle
 from . import pump as P
 from . import sockets
+from . import codes as K
+from . import compat as T
 from .atparse import ACT
-from .codes import BAD_PARAMETER, CWD_FAILED, ERROR, OK_DATA, OPEN_FAILED, ATError
 from .commands import NOFINAL
-from .compat import BUSY_ERRNOS, POLLIN, const, sleep_ms, ticks_diff, ticks_ms
+from .compat import const
+
+# (modules, not their names: every name at module level is a slot of this module's dict,
+# which is allocated in one piece when it is loaded; fewer names, a smaller piece)
 
 _LINE_MAX = const(256)  # a reply line is cut here (the rest of it is read and dropped)
-_ANONYMOUS_PW = "anonymous@"  # the password of an anonymous login when FTPPW is empty
 _QUIT_MS = const(2000)  # how long the server may take to answer QUIT
 _DRAIN_QUIET_MS = const(2000)  # see drain()
 
@@ -21,7 +24,7 @@ _DRAIN_QUIET_MS = const(2000)  # see drain()
 def run(m, name, op, args):
     """AT#FTPGET, AT#FTPPUT: log in, CWD, open the data connection, RETR/STOR, data mode."""
     if op != ACT:
-        raise ATError(ERROR)
+        raise K.ATError(K.ERROR)
     m.link.need()
     sockets.idle(m)
     p = m.params
@@ -29,7 +32,7 @@ def run(m, name, op, args):
     host = p.get("FTPSERV")
     port = p.get("FTPPORT")
     if not host or not port:
-        raise ATError(BAD_PARAMETER)  # no server configured
+        raise K.ATError(K.BAD_PARAMETER)  # no server configured
     addr = sockets.resolve(host, port)
     c = sockets.connect(addr, m.connect_ms, m.kick)
     try:
@@ -38,9 +41,9 @@ def run(m, name, op, args):
     except Exception as e:
         _quit(m, c)
         if isinstance(e, OSError):
-            raise ATError(OPEN_FAILED)  # the control connection failed or timed out
+            raise K.ATError(K.OPEN_FAILED)  # the control connection failed or timed out
         raise
-    m.result(OK_DATA)
+    m.result(K.OK_DATA)
     m.enter = lambda leftover: session(m, c, d, get, leftover)
     return NOFINAL
 
@@ -49,20 +52,20 @@ def _login(m, c, get):
     """Greeting, USER/PASS, TYPE, CWD on the control connection c. No FTPUN: anonymous, with
     FTPPW or, when that is empty too, the customary e-mail-like password."""
     p = m.params
-    _want(_reply(m, c), 50, OPEN_FAILED)  # 220
+    _want(_reply(m, c), 50, K.OPEN_FAILED)  # 220
     user = p.get("FTPUN")
     pw = p.get("FTPPW")
     if not user:
         user = "anonymous"
-        pw = pw or _ANONYMOUS_PW
+        pw = pw or "anonymous@"
     r = _cmd(m, c, "USER " + user)
     if r[0] == 51:  # 331: password wanted
         r = _cmd(m, c, "PASS " + pw)
-    _want(r, 50, OPEN_FAILED)  # 230
-    _want(_cmd(m, c, "TYPE " + p.get("FTPTYPE")), 50, OPEN_FAILED)
+    _want(r, 50, K.OPEN_FAILED)  # 230
+    _want(_cmd(m, c, "TYPE " + p.get("FTPTYPE")), 50, K.OPEN_FAILED)
     path = p.get("FTPGETPATH" if get else "FTPPUTPATH")
     if path not in ("", "."):
-        _want(_cmd(m, c, "CWD " + path), 50, CWD_FAILED)
+        _want(_cmd(m, c, "CWD " + path), 50, K.CWD_FAILED)
 
 
 def _open(m, c, ip, get):
@@ -79,18 +82,18 @@ def _open(m, c, ip, get):
             else:  # PASV refused: the extended form
                 r = _cmd(m, c, "EPSV")
                 n = _numbers(r)
-                _want(r, 50, OPEN_FAILED)
+                _want(r, 50, K.OPEN_FAILED)
                 if not n:
-                    raise ATError(OPEN_FAILED)
+                    raise K.ATError(K.OPEN_FAILED)
                 port = n[-1]
             # the server's own address, not the one in the reply (it may be private or 0)
             d = sockets.connect(sockets.resolve(ip, port), m.connect_ms, m.kick)
         else:
             lis, port, mine = _listen(m, c)
             _want(_cmd(m, c, "PORT %s,%d,%d" % (mine.replace(".", ","), port >> 8, port & 255)),
-                  50, OPEN_FAILED)
+                  50, K.OPEN_FAILED)
         _want(_cmd(m, c, ("RETR " if get else "STOR ") + p.get(
-            "FTPGETFILENAME" if get else "FTPPUTFILENAME")), 49, OPEN_FAILED)  # 150, 125
+            "FTPGETFILENAME" if get else "FTPPUTFILENAME")), 49, K.OPEN_FAILED)  # 150, 125
         if lis is not None:
             d = _accept(lis, m)
     except Exception:
@@ -117,9 +120,9 @@ def session(m, c, d, get, leftover):
     if not code:
         try:
             if _reply(m, c)[0] != 50:  # 226 (or 250): the server has it all
-                code = OPEN_FAILED
+                code = K.OPEN_FAILED
         except OSError:
-            code = OPEN_FAILED
+            code = K.OPEN_FAILED
     _quit(m, c)
     if code:
         m.say(code)
@@ -141,17 +144,17 @@ def drain(m, pump):
     if st[1]:
         return pump.rest()
     rx = m._rxmv
-    t0 = ticks_ms()
-    while ticks_diff(ticks_ms(), t0) < _DRAIN_QUIET_MS and not m.hangup():
+    t0 = T.ticks_ms()
+    while T.ticks_diff(T.ticks_ms(), t0) < _DRAIN_QUIET_MS and not m.hangup():
         m.kick()
         n = m.port.readinto(rx)
         if n:
-            t0 = ticks_ms()
+            t0 = T.ticks_ms()
             dle.decode(rx, n, rx, st)
             if st[1]:
                 return rx[st[2]:n]
         else:
-            sleep_ms(10)
+            T.sleep_ms(10)
     return None
 
 
@@ -179,9 +182,9 @@ def _line(m, c, ms):
         try:
             ch = c.recv(1)
         except OSError as e:
-            if e.args[0] not in BUSY_ERRNOS:
+            if e.args[0] not in T.BUSY_ERRNOS:
                 raise
-            if not sockets.wait(c, POLLIN, ms, m.kick):
+            if not sockets.wait(c, T.POLLIN, ms, m.kick):
                 raise OSError(110)  # no reply in time
             continue
         if not ch:
@@ -215,7 +218,7 @@ def _cmd(m, c, text, ms=0):
 def _want(r, digit, code):
     """The reply's first digit must be digit (an ASCII code: 49 1xx, 50 2xx), else code."""
     if r[0] != digit:
-        raise ATError(code)
+        raise K.ATError(code)
 
 
 def _numbers(r):
@@ -242,22 +245,22 @@ def _listen(m, c):
         mine = m.link.my_ip
         if not mine or mine == "0.0.0.0":
             mine = "127.0.0.1"
-    port = 49152 + ticks_ms() % 16000
+    port = 49152 + T.ticks_ms() % 16000
     for _ in range(16):
         try:
             return sockets.listen(port, 1), port, mine
         except OSError:
             port += 1
-    raise ATError(OPEN_FAILED)
+    raise K.ATError(K.OPEN_FAILED)
 
 
 def _accept(s, m):
-    """The server's data connection, or ATError(38016) when it does not come in time."""
-    sockets.wait(s, POLLIN, m.reply_ms, m.kick)
+    """The server's data connection, or K.ATError(38016) when it does not come in time."""
+    sockets.wait(s, T.POLLIN, m.reply_ms, m.kick)
     try:
         return s.accept()[0]
     except OSError:
-        raise ATError(OPEN_FAILED)
+        raise K.ATError(K.OPEN_FAILED)
 
 
 def _close(s):

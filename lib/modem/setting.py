@@ -6,12 +6,13 @@ unloaded after, so that only the values and their display stay in the heap.
 import json
 
 from . import schema as S
+from . import codes as K
 from .atparse import ACT
-from .codes import BAD_PARAMETER, ERROR, INTERNAL, ATError
 from .commands import socket_id
 from .store import Store
 
-_HOSTCH = b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-_"
+# (few names at module level: each is a slot of the module's dict, allocated in one piece
+# when the module is loaded, and this one is loaded into a full heap)
 
 
 def run(m, name, op, args):
@@ -19,11 +20,12 @@ def run(m, name, op, args):
     p = m.params
     if name == "Z" or name == "&F":
         if op != ACT:
-            raise ATError(ERROR)
+            raise K.ATError(K.ERROR)
         if name == "Z":
             m.reset()
-        else:
-            factory(p)
+        else:  # AT&F
+            defaults(p)
+            save(p)
         return
     row = S.find(name[1:])
     if row[S.GROUP] != "T":
@@ -54,7 +56,7 @@ def set_value(p, row, sock, args):
         save(p)
     except OSError:
         p.values[name] = old
-        raise ATError(INTERNAL)
+        raise K.ATError(K.INTERNAL)
 
 
 def defaults(p):
@@ -64,15 +66,11 @@ def defaults(p):
         p.values[r[S.NAME]] = [d, d] if r[S.GROUP] == "T" else d
 
 
-def store(p):
-    return Store(p.folder, p.name)
-
-
 def load(p):
     """Saved values over defaults; a missing or broken file means defaults. Returns the
     store's status: missing, ok or corrupt."""
     defaults(p)
-    st = store(p)
+    st = Store(p.folder, p.name)
     body = st.load()
     if body is None:
         return st.status
@@ -88,14 +86,14 @@ def load(p):
                 v = [_revalid(r, v[0]), _revalid(r, v[1])]
             else:
                 v = _revalid(r, v)
-        except (ATError, TypeError, IndexError, ValueError, KeyError):
+        except (K.ATError, TypeError, IndexError, ValueError, KeyError):
             continue  # absent or not legal: the default stays
         p.values[name] = v
     return st.status
 
 
 def save(p):
-    store(p).save_parts(lambda: _json(p.values))
+    Store(p.folder, p.name).save_parts(lambda: _json(p.values))
 
 
 def _json(values):
@@ -105,11 +103,6 @@ def _json(values):
         yield sep + json.dumps(k).encode() + b": " + json.dumps(values[k]).encode()
         sep = b", "
     yield b"}" if sep == b", " else b"{}"
-
-
-def factory(p):
-    defaults(p)
-    save(p)
 
 
 def default(row):
@@ -126,40 +119,40 @@ def _revalid(row, v):
 
 
 def parse(row, args):
-    """The value that args (a list of (text, quoted)) give for row, or ATError(36929)."""
+    """The value that args (a list of (text, quoted)) give for row, or K.ATError(36929)."""
     k = row[S.KIND]
     for a in args:
         if not a[0] and not a[1]:  # "=" or "," with no value after it
-            raise ATError(BAD_PARAMETER)
+            raise K.ATError(K.BAD_PARAMETER)
     if k == "U":
         if not 1 <= len(args) <= 2:
-            raise ATError(BAD_PARAMETER)
+            raise K.ATError(K.BAD_PARAMETER)
         h = number(args[0][0], True)
         m = number(args[1][0], False) if len(args) == 2 else 0
         if not row[S.LO] <= h <= row[S.HI] or not 0 <= m <= 59:
-            raise ATError(BAD_PARAMETER)
+            raise K.ATError(K.BAD_PARAMETER)
         return (h, m)
     if len(args) != 1:
-        raise ATError(BAD_PARAMETER)
+        raise K.ATError(K.BAD_PARAMETER)
     text = args[0][0]
     if k == "S" or k == "H":
         if len(text) > row[S.LO] or not (printable(text) if k == "S" else host(text)):
-            raise ATError(BAD_PARAMETER)
+            raise K.ATError(K.BAD_PARAMETER)
         return text
     if k == "T":
         t = text.upper()
         if t != "A" and t != "I":
-            raise ATError(BAD_PARAMETER)
+            raise K.ATError(K.BAD_PARAMETER)
         return t
     if k == "P" and not 1 <= len(text) <= 5:
-        raise ATError(BAD_PARAMETER)
+        raise K.ATError(K.BAD_PARAMETER)
     v = number(text, False)
     if k == "B":
         if v not in S.BAUDS:
-            raise ATError(BAD_PARAMETER)
+            raise K.ATError(K.BAD_PARAMETER)
         return v
     if not row[S.LO] <= v <= row[S.HI] or (k == "D" and v % 20):
-        raise ATError(BAD_PARAMETER)
+        raise K.ATError(K.BAD_PARAMETER)
     return v
 
 
@@ -172,7 +165,7 @@ def number(text, signed):
     b = text.strip().encode()
     body = b[1:] if signed and b and b[0] in b"-+" else b
     if not body or len(body) > 6 or not all(48 <= c <= 57 for c in body):
-        raise ATError(BAD_PARAMETER)
+        raise K.ATError(K.BAD_PARAMETER)
     return int(b)
 
 
@@ -193,4 +186,5 @@ def host(text):
             if not p or len(p) > 3 or int(p) > 255:
                 return False
         return True
-    return all(c in _HOSTCH for c in b)
+    # letters (c | 32 folds A-Z onto a-z, and nothing else onto them), digits, . - _
+    return all(97 <= c | 32 <= 122 or 48 <= c <= 57 or c in b".-_" for c in b)

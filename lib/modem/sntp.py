@@ -141,7 +141,14 @@ def command(m, name, op, args):
     if display and display[0][0] not in ("0", "1"):
         raise ATError(BAD_PARAMETER)
     m.link.need()
+    _sync(m, servers, total, display and display[0][0] == "1")
 
+
+def _sync(m, servers, total, show):
+    """The request to each server in turn within total seconds; the clock set (and shown)
+    from the first good reply. (Apart from command: each function's code is allocated in
+    one piece when the module is loaded, and a smaller piece fits a fuller heap.)"""
+    p = m.params
     port = p.get("EGNTPPORT")
     deadline = ticks_add(ticks_ms(), total * 1000)
     resolved = 0
@@ -168,7 +175,7 @@ def command(m, name, op, args):
     minutes = h * 60 + (mi if h >= 0 else -mi)
     local = utc + minutes * 60
     clock.set_time(_clock(m), local, int(minutes / 15))
-    if display and display[0][0] == "1":
+    if show:
         m.info(clock.text(local))
 
 
