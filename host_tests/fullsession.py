@@ -11,7 +11,7 @@ import tempfile
 
 from conftest import Line, start
 from ftpserver import PASSWORD, USER, Pyftpd
-from servers import ScriptedNtp, TcpPeer, dle_encode, echo, read_dle_stream
+from servers import ScriptedNtp, TcpPeer, dle_decode_at, dle_encode, echo, read_dle_stream
 
 OK = b"\r\nOK\r\n"
 WAITING = b"\r\nOk_Info_WaitingForData\r\n"
@@ -70,22 +70,10 @@ def _read_n(line, size):
         got = line.s.read(max(1, line.s.in_waiting))
         if not got:
             break
-        data = pend + got
-        out = bytearray()
-        i = 0
-        while i < len(data):
-            c = data[i]
-            if c == 0x10:
-                if i + 1 >= len(data):
-                    break
-                out.append(data[i + 1])
-                i += 2
-            else:
-                out.append(c)
-                i += 1
-        pend = data[i:]
-        h.update(out)
-        n += len(out)
+        body, _, used = dle_decode_at(pend + got)
+        pend = (pend + got)[used:]
+        h.update(body)
+        n += len(body)
     return h.hexdigest(), n
 
 

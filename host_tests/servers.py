@@ -1,6 +1,7 @@
 """Real servers that the tests start on 127.0.0.x: chrony (NTP) and a scripted NTP server
 for what a real one will not do (kiss-of-death, a wrong originate timestamp, leap 3,
 silence). Names that fail to resolve without asking any DNS server: BAD_NAME."""
+import contextlib
 import os
 import shutil
 import socket
@@ -164,6 +165,27 @@ class TcpPeer:
         self._stop = True
         self.thread.join(2)
         self.sock.close()
+
+
+@contextlib.contextmanager
+def silent_peer():
+    """The port of a peer that never accepts: its backlog filled, SYNs to it go unanswered,
+    so a connection to it neither opens nor is refused."""
+    peer = socket.socket()
+    peer.bind(("127.0.0.1", 0))
+    peer.listen(0)
+    fillers = []
+    try:
+        for _ in range(3):
+            f = socket.socket()
+            f.setblocking(False)
+            f.connect_ex(peer.getsockname())
+            fillers.append(f)
+        yield peer.getsockname()[1]
+    finally:
+        for f in fillers:
+            f.close()
+        peer.close()
 
 
 def echo(c):

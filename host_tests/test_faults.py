@@ -3,12 +3,11 @@ in command mode, every socket it opened is released, and the next AT#OTCP works.
 runs in this process on a real pty (ptyrig), so its open sockets are this process's file
 descriptors; real peers and servers on 127.0.0.1."""
 import os
-import socket
 
 import pytest
 
 from ftpserver import Scripted
-from servers import BAD_NAME, ScriptedNtp, TcpPeer, echo, resetting, sink
+from servers import BAD_NAME, ScriptedNtp, TcpPeer, echo, resetting, silent_peer, sink
 
 OK = b"\r\nOK\r\n"
 WAITING = b"\r\nOk_Info_WaitingForData\r\n"
@@ -42,23 +41,10 @@ def peer_reset(m):
 
 def peer_never_answers(m):
     m.modem.connect_ms = 700
-    peer = socket.socket()
-    peer.bind(("127.0.0.1", 0))
-    peer.listen(0)  # never accepts: once its backlog is full, SYNs go unanswered
-    fillers = []
-    try:
-        for _ in range(3):
-            f = socket.socket()
-            f.setblocking(False)
-            f.connect_ex(peer.getsockname())
-            fillers.append(f)
-        tcp_to(m, "127.0.0.1", peer.getsockname()[1])
+    with silent_peer() as port:
+        tcp_to(m, "127.0.0.1", port)
         m.write(b"AT#OTCP=1\r")
         return m.read_until(cme(38016))
-    finally:
-        for f in fillers:
-            f.close()
-        peer.close()
 
 
 def name_not_resolved(m):

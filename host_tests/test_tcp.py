@@ -6,7 +6,7 @@ import time
 import pytest
 
 from servers import (BAD_NAME, TcpPeer, dle_decode, dle_encode, echo, read_dle_stream,
-                     resetting, sink, source, stamps)
+                     resetting, silent_peer, sink, source, stamps)
 
 OK = b"\r\nOK\r\n"
 WAITING = b"\r\nOk_Info_WaitingForData\r\n"
@@ -89,25 +89,12 @@ def test_connect_refused_answers_38016_and_the_next_otcp_works(m):
 
 def test_a_peer_that_never_accepts_times_out_with_38016(m):
     m.modem.connect_ms = 700
-    peer = socket.socket()
-    peer.bind(("127.0.0.1", 0))
-    peer.listen(0)  # never accepts: once its backlog is full, SYNs go unanswered
-    fillers = []
-    try:
-        for _ in range(3):
-            f = socket.socket()
-            f.setblocking(False)
-            f.connect_ex(peer.getsockname())
-            fillers.append(f)
-        configure(m, peer.getsockname()[1])
+    with silent_peer() as port:
+        configure(m, port)
         t0 = time.time()
         m.write(b"AT#OTCP=1\r")
         assert m.read_until(b"38016\r\n") == b"\r\n#CME ERROR: 38016\r\n"
         assert 0.5 < time.time() - t0 < 5
-    finally:
-        for f in fillers:
-            f.close()
-        peer.close()
 
 
 def test_errors_before_connecting_have_their_codes(m, tmp_path):
