@@ -63,9 +63,13 @@ SOCKETS = (1, 2)
 
 
 def rows():
-    """Every row, split: [name, prefix, kind, lo, hi, default, group] (lo, hi as int)."""
-    for line in TABLE.split("\n"):
-        yield _split(line)
+    """Every row, split: [name, prefix, kind, lo, hi, default, group] (lo, hi as int). One
+    line at a time: TABLE.split() would make the whole list in one piece."""
+    i = 0
+    while i >= 0:
+        j = TABLE.find("\n", i)
+        yield _split(TABLE[i:j] if j > 0 else TABLE[i:])
+        i = j + 1 if j > 0 else -1
 
 
 def _split(line):
@@ -77,9 +81,19 @@ def _split(line):
 
 
 def find(name):
-    """The row of a parameter name or alias (upper case), or None."""
-    for line in TABLE.split("\n"):
-        names = line[:line.find(",")].split("/")
-        if name in names:
-            return _split(line)
+    """The row of a parameter name or alias (upper case), or None. Found where it stands in
+    TABLE (at a line's start or after a "/", before a "," or "/", in the names field), and
+    only that line split: this runs for every parameter shown or set."""
+    t = TABLE
+    n = len(t)
+    if not name or "," in name or "/" in name or "\n" in name:
+        return None
+    i = t.find(name)
+    while i >= 0:
+        s = t.rfind("\n", 0, i) + 1
+        e = i + len(name)
+        if (i == s or t[i - 1] == "/") and e < n and t[e] in ",/" and t.find(",", s, i) < 0:
+            j = t.find("\n", e)
+            return _split(t[s:j] if j > 0 else t[s:])
+        i = t.find(name, i + 1)
     return None
