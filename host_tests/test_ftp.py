@@ -355,9 +355,9 @@ def test_the_drain_carries_on_the_uploads_pending_dle(tmp_path):
     from modem import dle, ftp
 
     class Pump:  # the upload's decoder state: its last read ended with a DLE
-        _st = dle.new_state()
+        state = dle.new_state()
 
-    Pump._st[dle.ST_DLE] = 1
+    Pump.state[dle.ST_DLE] = 1
     r = Rig(str(tmp_path / "flash"))
     r.port.rx += ETX + b"\rATE1\r" + DLE + DLE + DLE + ETX + ETX + b"AT\r"
     assert bytes(ftp.drain(r.modem, Pump)) == b"AT\r"
@@ -369,12 +369,12 @@ def test_no_drain_when_the_upload_failed_after_the_hosts_etx_was_read(tmp_path):
     from modem import dle, ftp
 
     class Pump:  # the ETX was in the upload's last read, the commands after it kept
-        _st = dle.new_state()
+        state = dle.new_state()
 
         def rest():
             return b"AT\r"
 
-    Pump._st[dle.ST_ETX] = 1
+    Pump.state[dle.ST_ETX] = 1
     r = Rig(str(tmp_path / "flash"))
     r.port.rx += b"AT#VSTATE\r"  # typed later: not the upload's, not to be dropped
     assert bytes(ftp.drain(r.modem, Pump)) == b"AT\r"

@@ -3,7 +3,7 @@ identification (ATI, +CGMI, +CGMM, +CGMR), +CMEE, +CPIN, and the verbose error t
 A feature module: loaded when one of them runs (commands.overlay)."""
 from . import schema as S
 from .atparse import ACT, GET, SET, TEST
-from .codes import BAD_PARAMETER, ERROR, ATError
+from . import codes as K
 from .commands import socket_id
 
 
@@ -36,7 +36,7 @@ def at_display(m, name, op, args):
         _lines(m, block(p, S.VTCP, socket_id(args)))
         return
     if op != ACT:
-        raise ATError(ERROR)
+        raise K.ATError(K.ERROR)
     if name == "#VGPRS":
         _lines(m, block(p, S.VGPRS))
     elif name == "#VFTP":
@@ -53,7 +53,7 @@ def at_display(m, name, op, args):
 
         gc.collect()
         if not hasattr(gc, "mem_alloc"):
-            raise ATError(ERROR)  # CPython keeps no such figure
+            raise K.ATError(K.ERROR)  # CPython keeps no such figure
         m.info("#VMEM: %d,%d" % (gc.mem_alloc(), gc.mem_free()))
     else:
         m.info("#VERSION: " + m.board.VERSION)
@@ -73,7 +73,7 @@ def at_ident(m, name, op, args):
     if op == TEST:
         return
     if op != ACT:
-        raise ATError(ERROR)
+        raise K.ATError(K.ERROR)
     if name == "I":
         for attr in _IDENT:
             m.info(getattr(m.board, attr))
@@ -91,14 +91,14 @@ def at_cmee(m, name, op, args):
     elif op == SET and len(args) == 1 and args[0][0] in ("0", "1", "2"):
         m.cmee = int(args[0][0])
     else:
-        raise ATError(BAD_PARAMETER if op == SET else ERROR)
+        raise K.ATError(K.BAD_PARAMETER if op == SET else K.ERROR)
 
 
 def at_cpin(m, name, op, args):
     if op == GET:
         m.info("+CPIN: READY")
     elif op != TEST:
-        raise ATError(ERROR)
+        raise K.ATError(K.ERROR)
 
 
 # Text for AT+CMEE=2 (verbose), from spec 9.2: one string, searched by code.

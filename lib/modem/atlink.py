@@ -1,11 +1,13 @@
 """The link's commands: AT+CGATT, +CGREG, +CREG, +CSQ, #CONNECTIONSTART/STOP, #DISPLAYIP.
 A feature module: loaded when one of them runs (commands.overlay)."""
+from . import codes as K
+from . import compat as T
 from .atparse import ACT, GET, SET, TEST
-from .codes import (ACTIVATION_FAILED, ALREADY_RUNNING, BAD_PARAMETER, CONNECTION_ABORTED,
-                    ERROR, NO_LINK, NOT_ATTACHED, OK_GPRS, ATError)
 from .commands import NOFINAL
-from .compat import ticks_ms
 from .link import LinkError
+
+# (modules, not their names: every name at module level is a slot of this module's dict,
+# which is allocated in one piece when it is loaded; fewer names, a smaller piece)
 
 
 # ---- the link's state machine, the commands' side (link.Link keeps the state) ----
@@ -23,21 +25,21 @@ def attach(link, on):
 def start(link, params):
     """The link up (AT#CONNECTIONSTART): my address, or ATError."""
     if params.get("GPRSMODE") != 1:
-        raise ATError(BAD_PARAMETER)
+        raise K.ATError(K.BAD_PARAMETER)
     if link.up:
-        raise ATError(ALREADY_RUNNING)
+        raise K.ATError(K.ALREADY_RUNNING)
     reg = link.backend.registration()
     if reg != 1:
         # refused by the network (wrong key, denied): 35868; otherwise not attached
-        raise ATError(CONNECTION_ABORTED if reg == 3 else NOT_ATTACHED)
+        raise K.ATError(K.CONNECTION_ABORTED if reg == 3 else K.NOT_ATTACHED)
     try:
         link.my_ip, link.peer_ip = link.backend.start(params)
     except LinkError as e:
-        raise ATError(e.code)
+        raise K.ATError(e.code)
     except OSError:
-        raise ATError(ACTIVATION_FAILED)
+        raise K.ATError(K.ACTIVATION_FAILED)
     link.up = True
-    link.t = ticks_ms()
+    link.t = T.ticks_ms()
     return link.my_ip
 
 
@@ -62,7 +64,7 @@ def csq(link):
 def _flag(args):
     """The 0/1 argument of AT+CGATT=, AT+CGREG=."""
     if len(args) != 1 or args[0][0] not in ("0", "1"):
-        raise ATError(BAD_PARAMETER)
+        raise K.ATError(K.BAD_PARAMETER)
     return args[0][0] == "1"
 
 
@@ -80,7 +82,7 @@ def at_cgatt(m, name, op, args):
             link.reg = 2
             m.after_ok = lambda: m.say("+CGREG: 2")
     else:
-        raise ATError(ERROR)
+        raise K.ATError(K.ERROR)
 
 
 def at_cgreg(m, name, op, args):
@@ -94,7 +96,7 @@ def at_cgreg(m, name, op, args):
         link.cgreg = _flag(args)
         link.reg = reg
     else:
-        raise ATError(ERROR)
+        raise K.ATError(K.ERROR)
 
 
 def at_csq(m, name, op, args):
@@ -103,29 +105,29 @@ def at_csq(m, name, op, args):
     elif op == TEST:
         m.info("+CSQ: (0-31,99),(99)")
     else:
-        raise ATError(ERROR)
+        raise K.ATError(K.ERROR)
 
 
 def at_cstart(m, name, op, args):
     """The IP address, then Ok_Info_GprsActivation in place of OK (spec 2.2.2)."""
     if op != ACT:
-        raise ATError(ERROR)
+        raise K.ATError(K.ERROR)
     m.info(start(m.link, m.params))
-    m.result(OK_GPRS)
+    m.result(K.OK_GPRS)
     return NOFINAL
 
 
 def at_cstop(m, name, op, args):
     if op != ACT:
-        raise ATError(ERROR)
+        raise K.ATError(K.ERROR)
     stop(m.link)
 
 
 def at_displayip(m, name, op, args):
     if op != ACT:
-        raise ATError(ERROR)
+        raise K.ATError(K.ERROR)
     if not m.link.up:
-        raise ATError(NO_LINK)
+        raise K.ATError(K.NO_LINK)
     mine, peer = m.link.my_ip, m.link.peer_ip
     m.info("MY IP: " + mine)
     m.info("PEER IP: " + peer)

@@ -2,8 +2,6 @@
 is a non-blocking socket, its replies waited for in slices that feed the watchdog; the file
 goes through the pump. Loaded on first use.
 """
-import socket
-
 from . import dle
 from . import pump as P
 from . import sockets
@@ -19,6 +17,7 @@ from .compat import const
 _LINE_MAX = const(256)  # a reply line is cut here (the rest of it is read and dropped)
 _QUIT_MS = const(2000)  # how long the server may take to answer QUIT
 _DRAIN_QUIET_MS = const(2000)  # see drain()
+_SHUT_WR = const(1)  # socket.SHUT_WR, on lwIP as on POSIX
 
 
 def run(m, name, op, args):
@@ -52,7 +51,8 @@ def _login(m, c, get):
     """Greeting, USER/PASS, TYPE, CWD on the control connection c. No FTPUN: anonymous, with
     FTPPW or, when that is empty too, the customary e-mail-like password."""
     p = m.params
-    _want(_reply(m, c), 50, K.OPEN_FAILED)  # 220
+    if _reply(m, c)[0] != 50:  # 220
+        raise K.ATError(K.OPEN_FAILED)
     user = p.get("FTPUN")
     pw = p.get("FTPPW")
     if not user:
@@ -61,11 +61,12 @@ def _login(m, c, get):
     r = _cmd(m, c, "USER " + user)
     if r[0] == 51:  # 331: password wanted
         r = _cmd(m, c, "PASS " + pw)
-    _want(r, 50, K.OPEN_FAILED)  # 230
-    _want(_cmd(m, c, "TYPE " + p.get("FTPTYPE")), 50, K.OPEN_FAILED)
+    if r[0] != 50:  # 230
+        raise K.ATError(K.OPEN_FAILED)
+    _cmd(m, c, "TYPE " + p.get("FTPTYPE"), 50)
     path = p.get("FTPGETPATH" if get else "FTPPUTPATH")
     if path not in ("", "."):
-        _want(_cmd(m, c, "CWD " + path), 50, K.CWD_FAILED)
+        _cmd(m, c, "CWD " + path, 50, K.CWD_FAILED)
 
 
 def _open(m, c, ip, get):
@@ -80,9 +81,7 @@ def _open(m, c, ip, get):
             if r[0] == 50 and len(n) >= 6:
                 port = n[-2] << 8 | n[-1]
             else:  # PASV refused: the extended form
-                r = _cmd(m, c, "EPSV")
-                n = _numbers(r)
-                _want(r, 50, K.OPEN_FAILED)
+                n = _numbers(_cmd(m, c, "EPSV", 50))
                 if not n:
                     raise K.ATError(K.OPEN_FAILED)
                 port = n[-1]
@@ -90,12 +89,15 @@ def _open(m, c, ip, get):
             d = sockets.connect(sockets.resolve(ip, port), m.connect_ms, m.kick)
         else:
             lis, port, mine = _listen(m, c)
-            _want(_cmd(m, c, "PORT %s,%d,%d" % (mine.replace(".", ","), port >> 8, port & 255)),
-                  50, K.OPEN_FAILED)
-        _want(_cmd(m, c, ("RETR " if get else "STOR ") + p.get(
-            "FTPGETFILENAME" if get else "FTPPUTFILENAME")), 49, K.OPEN_FAILED)  # 150, 125
-        if lis is not None:
-            d = _accept(lis, m)
+            _cmd(m, c, "PORT %s,%d,%d" % (mine.replace(".", ","), port >> 8, port & 255), 50)
+        _cmd(m, c, ("RETR " if get else "STOR ") + p.get(
+            "FTPGETFILENAME" if get else "FTPPUTFILENAME"), 49)  # 150, 125
+        if lis is not None:  # the server's data connection, 38016 when it does not come
+            sockets.wait(lis, T.POLLIN, m.reply_ms, m.kick)
+            try:
+                d = lis.accept()[0]
+            except OSError:
+                raise K.ATError(K.OPEN_FAILED)
     except Exception:
         _close(d)
         raise
@@ -140,7 +142,7 @@ def drain(m, pump):
     The pump's decoder state (dle: pending DLE, ETX seen, bytes used) carries on: a DLE at
     the end of its last read escapes the next byte; an ETX it has read already (the upload
     failed on its last bytes) ends the drain at once."""
-    st = pump._st
+    st = pump.state
     if st[1]:
         return pump.rest()
     rx = m._rxmv
@@ -210,15 +212,14 @@ def _reply(m, c, ms=0):
     return r
 
 
-def _cmd(m, c, text, ms=0):
+def _cmd(m, c, text, digit=0, code=K.OPEN_FAILED, ms=0):
+    """Sends a command, returns its reply; with digit, the reply's first digit (an ASCII
+    code: 49 1xx, 50 2xx) must be that, else K.ATError(code)."""
     c.sendall((text + "\r\n").encode())
-    return _reply(m, c, ms)
-
-
-def _want(r, digit, code):
-    """The reply's first digit must be digit (an ASCII code: 49 1xx, 50 2xx), else code."""
-    if r[0] != digit:
+    r = _reply(m, c, ms)
+    if digit and r[0] != digit:
         raise K.ATError(code)
+    return r
 
 
 def _numbers(r):
@@ -254,20 +255,11 @@ def _listen(m, c):
     raise K.ATError(K.OPEN_FAILED)
 
 
-def _accept(s, m):
-    """The server's data connection, or K.ATError(38016) when it does not come in time."""
-    sockets.wait(s, T.POLLIN, m.reply_ms, m.kick)
-    try:
-        return s.accept()[0]
-    except OSError:
-        raise K.ATError(K.OPEN_FAILED)
-
-
 def _close(s):
     if s is None:
         return
     try:
-        s.shutdown(socket.SHUT_WR)
+        s.shutdown(_SHUT_WR)
     except (AttributeError, OSError):
         pass  # no shutdown on the unix port: close sends the FIN
     try:
@@ -278,7 +270,7 @@ def _close(s):
 
 def _quit(m, c):
     try:
-        _cmd(m, c, "QUIT", _QUIT_MS)
+        _cmd(m, c, "QUIT", 0, 0, _QUIT_MS)
     except OSError:
         pass
     c.close()

@@ -57,7 +57,7 @@ class Pump:
         self._dnv = self._dn
         self._enc = mv[2 * RAW_SIZE:BUF_SIZE]
         self._encv = self._enc
-        self._st = dle.new_state()
+        self.state = dle.new_state()  # the decoder's (dle): ftp.drain carries it on
         self._poll = Poller()
         self._masks = {}
         self._rest = self._upv[0:0]
@@ -87,7 +87,7 @@ class Pump:
         txdelay_ms: hold a partial buffer of host bytes up to this long (0: send at once).
         """
         port = self.port
-        st = self._st
+        st = self.state
         dle.reset(st)
         self.errno = 0
         self.dlemode = dlemode

@@ -8,11 +8,15 @@ import os
 import socket
 
 from . import clock
+from . import codes as K
+from . import compat as T
 from .atparse import SET
-from .codes import BAD_PARAMETER, DNS_FAILED, ERROR, ATError
-from .compat import POLLIN, Poller, const, ticks_add, ticks_diff, ticks_ms
+from .compat import const
 
-NTP_DELTA = const(2208988800)  # seconds from 1900 (NTP) to 1970
+# (modules, not their names: every name at module level is a slot of this module's dict,
+# which is allocated in one piece when it is loaded; fewer names, a smaller piece)
+
+_NTP_DELTA = const(2208988800)  # seconds from 1900 (NTP) to 1970
 
 
 _STOP = (b"AT+EGNTP=0", b"AT+EGNTPT=0")  # what halts a request that is waiting
@@ -28,16 +32,16 @@ def wait_for(m, obj, ms):
     sends meanwhile for the command loop (m.pending), the watchdog fed (m.kick) every
     _TICK_MS; AT+EGNTP=0 raises Halted."""
     port = m.port
-    p = Poller()
-    p.register(obj, POLLIN)
+    p = T.Poller()
+    p.register(obj, T.POLLIN)
     if port.pollable is not None:
-        p.register(port.pollable, POLLIN)
-    t0 = ticks_ms()
+        p.register(port.pollable, T.POLLIN)
+    t0 = T.ticks_ms()
     rx = m._rxmv
     try:
         while True:
             m.kick()
-            left = ms - ticks_diff(ticks_ms(), t0)
+            left = ms - T.ticks_diff(T.ticks_ms(), t0)
             if left <= 0:
                 return False
             for o, ev in p.ipoll(min(left, _TICK_MS)):
@@ -81,9 +85,9 @@ def request(host, port, ms, wait):
         stamp = os.urandom(8)  # our transmit timestamp: unpredictable, echoed back
         pkt[40:48] = stamp
         s.sendto(pkt, addr)
-        deadline = ticks_add(ticks_ms(), ms)
+        deadline = T.ticks_add(T.ticks_ms(), ms)
         while True:
-            left = ticks_diff(deadline, ticks_ms())
+            left = T.ticks_diff(deadline, T.ticks_ms())
             if left <= 0 or not wait(s, left):
                 return None
             try:
@@ -98,7 +102,7 @@ def request(host, port, ms, wait):
             frac = int.from_bytes(r[44:48], "big")
             if not secs:
                 return None
-            return secs - NTP_DELTA + (1 if frac >= 0x80000000 else 0)
+            return secs - _NTP_DELTA + (1 if frac >= 0x80000000 else 0)
     finally:
         s.close()
 
@@ -116,7 +120,7 @@ def _clock(m):
 def command(m, name, op, args):
     """AT+EGNTP=0 | =1[,display] | =2,"server",timeout[,display] (alias AT+EGNTPT)."""
     if op != SET or not args:
-        raise ATError(ERROR if op != SET else BAD_PARAMETER)
+        raise K.ATError(K.ERROR if op != SET else K.BAD_PARAMETER)
     mode = args[0][0]
     p = m.params
     if mode == "0" and len(args) == 1:
@@ -128,18 +132,18 @@ def command(m, name, op, args):
     elif mode == "2" and 3 <= len(args) <= 4:
         servers = (args[1][0],)
         if not 1 <= len(servers[0]) <= 64:
-            raise ATError(BAD_PARAMETER)
+            raise K.ATError(K.BAD_PARAMETER)
         try:
             total = int(args[2][0])
         except ValueError:
-            raise ATError(BAD_PARAMETER)
+            raise K.ATError(K.BAD_PARAMETER)
         if not 10 <= total <= 300:
-            raise ATError(BAD_PARAMETER)
+            raise K.ATError(K.BAD_PARAMETER)
         display = args[3:]
     else:
-        raise ATError(BAD_PARAMETER)
+        raise K.ATError(K.BAD_PARAMETER)
     if display and display[0][0] not in ("0", "1"):
-        raise ATError(BAD_PARAMETER)
+        raise K.ATError(K.BAD_PARAMETER)
     m.link.need()
     _sync(m, servers, total, display and display[0][0] == "1")
 
@@ -150,12 +154,12 @@ def _sync(m, servers, total, show):
     one piece when the module is loaded, and a smaller piece fits a fuller heap.)"""
     p = m.params
     port = p.get("EGNTPPORT")
-    deadline = ticks_add(ticks_ms(), total * 1000)
+    deadline = T.ticks_add(T.ticks_ms(), total * 1000)
     resolved = 0
     utc = None
     try:
         for i, host in enumerate(servers):
-            left = ticks_diff(deadline, ticks_ms())
+            left = T.ticks_diff(deadline, T.ticks_ms())
             if left <= 0:
                 break
             try:
@@ -170,7 +174,7 @@ def _sync(m, servers, total, show):
         m.result("ERROR")  # the request, halted: the clock was not set
         return  # OK for the AT+EGNTP=0 that halted it
     if utc is None:
-        raise ATError(DNS_FAILED if not resolved else ERROR)
+        raise K.ATError(K.DNS_FAILED if not resolved else K.ERROR)
     h, mi = p.get("EGNTPUTC")
     minutes = h * 60 + (mi if h >= 0 else -mi)
     local = utc + minutes * 60
@@ -187,8 +191,8 @@ def cclk(m, name, op, args):
     elif op == SET:
         t = clock.parse(args[0][0]) if len(args) == 1 else None
         if t is None:
-            raise ATError(BAD_PARAMETER)
+            raise K.ATError(K.BAD_PARAMETER)
         clock.set_time(c, t[0], t[1])
     elif op != 2:  # TEST answers OK
-        raise ATError(ERROR)
+        raise K.ATError(K.ERROR)
 

@@ -2,9 +2,12 @@
 Loaded with either of them."""
 import socket
 
-from .codes import BUSY, DNS_FAILED, OPEN_FAILED, SESSION_LOST, ATError
-from .compat import BUSY_ERRNOS, MPY, POLLERR, POLLHUP, POLLOUT, Poller, const, ticks_diff
-from .compat import ticks_ms
+from . import codes as K
+from . import compat as T
+from .compat import const
+
+# (modules, not their names: every name at module level is a slot of this module's dict,
+# which is allocated in one piece when it is loaded; fewer names, a smaller piece)
 
 _SLICE_MS = const(100)  # a long wait is cut into slices this long, the watchdog fed between
 
@@ -12,19 +15,19 @@ _SLICE_MS = const(100)  # a long wait is cut into slices this long, the watchdog
 def idle(m):
     """A second data session or transfer while one runs (or a listener waits): 37122."""
     if m.listener is not None:
-        raise ATError(BUSY)
+        raise K.ATError(K.BUSY)
 
 
 def wait(s, mask, ms, kick):
     """Wait up to ms for s to be ready (mask: POLLIN or POLLOUT): its events, 0 on timeout.
     kick() (the watchdog's feed, Modem.kick) is called at least every _SLICE_MS."""
-    p = Poller()
+    p = T.Poller()
     p.register(s, mask)
-    t0 = ticks_ms()
+    t0 = T.ticks_ms()
     try:
         while True:
             kick()
-            left = ms - ticks_diff(ticks_ms(), t0)
+            left = ms - T.ticks_diff(T.ticks_ms(), t0)
             if left <= 0:
                 return 0
             for _, ev in p.ipoll(left if left < _SLICE_MS else _SLICE_MS):
@@ -38,7 +41,7 @@ def resolve(host, port):
     try:
         return socket.getaddrinfo(host, port, 0, socket.SOCK_STREAM)[0][-1]
     except (OSError, IndexError):
-        raise ATError(DNS_FAILED)
+        raise K.ATError(K.DNS_FAILED)
 
 
 def connect(addr, ms, kick):
@@ -49,17 +52,17 @@ def connect(addr, ms, kick):
         try:
             s.connect(addr)
         except OSError as e:
-            if e.args[0] not in BUSY_ERRNOS:
+            if e.args[0] not in T.BUSY_ERRNOS:
                 raise
-        ev = wait(s, POLLOUT, ms, kick)
-        ok = ev and not ev & (POLLERR | POLLHUP)
-        if ok and not MPY and s.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR):
+        ev = wait(s, T.POLLOUT, ms, kick)
+        ok = ev and not ev & (T.POLLERR | T.POLLHUP)
+        if ok and not T.MPY and s.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR):
             ok = False
         if not ok:
             raise OSError(111)
     except OSError:
         s.close()
-        raise ATError(OPEN_FAILED)
+        raise K.ATError(K.OPEN_FAILED)
     return s
 
 
@@ -100,5 +103,5 @@ def failure(m, pump, why):
 
     if why == P.ABORT:
         pump.send_etx()
-        return SESSION_LOST if not m.link.up else OPEN_FAILED
-    return OPEN_FAILED if why == P.ERROR else 0
+        return K.SESSION_LOST if not m.link.up else K.OPEN_FAILED
+    return K.OPEN_FAILED if why == P.ERROR else 0

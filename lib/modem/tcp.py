@@ -1,18 +1,21 @@
 """TCP sockets (spec section 4): AT#OTCP (client), AT#LTCPSTART/LTCPSTOP (server), and the
 data session both run through the pump. Loaded on first use.
 """
+from . import codes as K
 from . import pump as P
+from . import sockets
 from .atparse import SET
-from .codes import BAD_PARAMETER, ERROR, OK_CLOSED, OK_WAITING, OPEN_FAILED, ATError
 from .commands import NOFINAL, socket_id
-from .sockets import connect, failure, idle, listen, nodelay, peer_ip, resolve
+
+# (modules, not their names: every name at module level is a slot of this module's dict,
+# which is allocated in one piece when it is loaded; fewer names, a smaller piece)
 
 ANY_PEER = ("", "0", "255.255.255.255")  # TCPSERV values that let any peer in
 
 
 def _sid(op, args):
     if op != SET:
-        raise ATError(ERROR)
+        raise K.ATError(K.ERROR)
     return socket_id(args)
 
 
@@ -20,13 +23,13 @@ def otcp(m, name, op, args):
     """AT#OTCP=id: connect to TCPSERV:TCPPORT, Ok_Info_WaitingForData, data mode."""
     sid = _sid(op, args)
     m.link.need()
-    idle(m)
+    sockets.idle(m)
     p = m.params
     host = p.get("TCPSERV", sid)
     port = p.get("TCPPORT", sid)
     if host in ANY_PEER or not port:
-        raise ATError(BAD_PARAMETER)  # no server configured for this socket
-    s = connect(resolve(host, port), m.connect_ms, m.kick)
+        raise K.ATError(K.BAD_PARAMETER)  # no server configured for this socket
+    s = sockets.connect(sockets.resolve(host, port), m.connect_ms, m.kick)
     m.enter = lambda leftover: session(m, s, sid, leftover)
     return NOFINAL
 
@@ -37,19 +40,19 @@ def session(m, s, sid, leftover):
     p = m.params
     txdelay = p.get("TCPTXDELAY", sid)
     if not txdelay:
-        nodelay(s)
-    m.result(OK_WAITING)
+        sockets.nodelay(s)
+    m.result(K.OK_WAITING)
     pump = m.data_pump()
     stream = P.Stream(s)
     try:
         why = pump.run(stream, p.get("DLEMODE", sid), P.BOTH, leftover, m.session_tick, txdelay)
     finally:
         stream.close()
-    code = failure(m, pump, why)
+    code = sockets.failure(m, pump, why)
     if code:
         m.say(code)
         return None
-    m.result(OK_CLOSED)
+    m.result(K.OK_CLOSED)
     m.result("OK")
     return pump.rest() if why == P.HOST_ETX else None  # ESCAPE: +++, nothing after it
 
@@ -59,9 +62,9 @@ class Listener:
         self.sid = sid
         self.allowed = allowed  # None: any peer; else the one address allowed in
         try:
-            self.sock = listen(port, 2)
+            self.sock = sockets.listen(port, 2)
         except OSError:
-            raise ATError(OPEN_FAILED)
+            raise K.ATError(K.OPEN_FAILED)
 
     def accept(self):
         """An allowed peer's socket, or None (nobody, or a refused peer, closed at once)."""
@@ -69,7 +72,7 @@ class Listener:
             c, addr = self.sock.accept()
         except OSError:
             return None
-        if self.allowed is not None and peer_ip(addr) != self.allowed:
+        if self.allowed is not None and sockets.peer_ip(addr) != self.allowed:
             c.close()
             return None
         return c
@@ -82,15 +85,15 @@ def ltcpstart(m, name, op, args):
     """AT#LTCPSTART=id: OK at once, then listen on TCPPORT for the peer TCPSERV allows."""
     sid = _sid(op, args)
     m.link.need()
-    idle(m)
+    sockets.idle(m)
     p = m.params
     port = p.get("TCPPORT", sid)
     if not port:
-        raise ATError(BAD_PARAMETER)
+        raise K.ATError(K.BAD_PARAMETER)
     host = p.get("TCPSERV", sid)
     allowed = None
     if host not in ANY_PEER:
-        allowed = peer_ip(resolve(host, port))
+        allowed = sockets.peer_ip(sockets.resolve(host, port))
     m.listener = Listener(sid, port, allowed)
 
 
