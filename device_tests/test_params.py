@@ -190,7 +190,7 @@ class ParamTest(unittest.TestCase):
         self.r.send("AT#GPRSCID=3")
         self.r.send('AT#APNPW="kept"')
         store = Store(self.r.flash, "params.gpx")
-        body = store.load().replace(b'"GPRSCID": 3', b'"GPRSCID": 99')
+        body = bytes(store.load()).replace(b'"GPRSCID": 3', b'"GPRSCID": 99')
         store.save(body)
         r2 = self.r.restart()
         self.assertEqual(r2.send("AT#GPRSCID?"), b"\r\n#GPRSCID: 1\r\n" + OK)

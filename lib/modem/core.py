@@ -62,10 +62,10 @@ class Modem:
     # ---- session state ----
 
     def reset(self):
-        """ATZ: saved parameters reloaded, session settings back to their power-up values."""
-        self.params.load()
+        """ATZ: session settings back to their power-up values, saved parameters reloaded."""
         self.echo = 1
         self.cmee = 1
+        self.params.load()
 
     # ---- output ----
 

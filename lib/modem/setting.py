@@ -9,6 +9,7 @@ from . import schema as S
 from . import codes as K
 from .atparse import ACT
 from .commands import socket_id
+from .compat import MPY
 from .store import Store
 
 # (few names at module level: each is a slot of the module's dict, allocated in one piece
@@ -22,10 +23,17 @@ def run(m, name, op, args):
         if op != ACT:
             raise K.ATError(K.ERROR)
         if name == "Z":
-            m.reset()
-        else:  # AT&F
-            defaults(p)
+            try:
+                m.reset()
+            except MemoryError:
+                pass  # no heap to read the flash with: the values are the saved ones (load)
+            return
+        defaults(p)  # AT&F
+        try:
             save(p)
+        except OSError:
+            load(p)  # the flash keeps the old values: so do they
+            raise K.ATError(K.INTERNAL)
         return
     row = S.find(name[1:])
     if row[S.GROUP] != "T":
@@ -68,28 +76,34 @@ def defaults(p):
 
 def load(p):
     """Saved values over defaults; a missing or broken file means defaults. Returns the
-    store's status: missing, ok or corrupt."""
-    defaults(p)
+    store's status: missing, ok or corrupt. The file is read and parsed before any value
+    changes, and each value is replaced in place: a load cut short (ATZ with no heap left
+    for it) leaves every value as saved, since every change is saved at once."""
     st = Store(p.folder, p.name)
     body = st.load()
-    if body is None:
-        return st.status
-    try:
-        saved = json.loads(body)
-    except ValueError:
-        return "corrupt"
+    status = st.status
+    saved = None
+    if body is not None:
+        try:
+            saved = json.loads(body if MPY else bytes(body))  # CPython's takes no memoryview
+        except ValueError:
+            status = "corrupt"
+        body = None
+    if not isinstance(saved, dict):
+        saved = None
+    p.moved = True
     for r in S.rows():
         name = r[S.NAME]
-        v = saved.get(name) if isinstance(saved, dict) else None
+        t = r[S.GROUP] == "T"
         try:
-            if r[S.GROUP] == "T":
-                v = [_revalid(r, v[0]), _revalid(r, v[1])]
-            else:
-                v = _revalid(r, v)
+            v = saved[name]
+            v = [_revalid(r, v[0]), _revalid(r, v[1])] if t else _revalid(r, v)
         except (K.ATError, TypeError, IndexError, ValueError, KeyError):
-            continue  # absent or not legal: the default stays
+            v = default(r)  # absent or not legal: the default
+            if t:
+                v = [v, v]
         p.values[name] = v
-    return st.status
+    return status
 
 
 def save(p):

@@ -22,10 +22,13 @@ class Store:
         self.status = MISSING
 
     def load(self):
-        """The saved body (bytes), or None if there is none or it is broken."""
+        """The saved body (a memoryview of the file read whole), or None if there is none
+        or it is broken."""
         try:
             with open(self.path, "rb") as f:
-                data = f.read()
+                data = bytearray(os.stat(self.path)[6])  # in one piece, read in place
+                if f.readinto(data) != len(data):
+                    raise OSError(5)  # changed under us: a short read
         except OSError:
             self.status = MISSING
             return None
@@ -60,16 +63,17 @@ class Store:
 
 
 def _check(data):
-    nl = data.find(b"\n")
-    if nl < 0 or not data.startswith(_MAGIC):
+    head = bytes(data[:40])  # the header line (bytes: MicroPython's bytearray has no split)
+    nl = head.find(b"\n")
+    if nl < 0 or not head.startswith(_MAGIC):
         return None
     try:
-        crc, size = data[len(_MAGIC):nl].split(b" ")
+        crc, size = head[len(_MAGIC):nl].split(b" ")
         crc = int(crc, 16)
         size = int(size)
     except ValueError:
         return None
-    body = data[nl + 1:]
+    body = memoryview(data)[nl + 1:]  # not a copy: the file can be half of a small heap
     if len(body) != size or crc32(body) & 0xFFFFFFFF != crc:
         return None
     return body
