@@ -37,7 +37,7 @@ MICROPYTHON = os.path.join(os.path.dirname(sys.executable), "micropython")
 ANSWER_S = 30  # no answer within this: the modem is stuck
 
 # The modem's side: modem.main's start-up (boot), with a port on stdin/stdout. Each request is a
-# line with a byte count, then the bytes: the answer is "count echo internal raised" and
+# line with a byte count, then the bytes: the answer is "count echo internal short raised" and
 # the bytes the modem wrote. -1 asks for the heap after a collection ("in-use free").
 DRIVER = r"""
 import gc
@@ -48,7 +48,7 @@ from modem import main
 
 class Port:
     pollable = wpollable = None
-    internal = 0
+    internal = short = 0
 
     def write(self, mv):
         self.tx += mv
@@ -60,7 +60,10 @@ class Port:
 
 def log(text):
     if text.startswith("internal error"):
-        port.internal += 1
+        if "MemoryError" in text:
+            port.short += 1  # no heap for it: answered 49155, counted apart
+        else:
+            port.internal += 1
         sys.stderr.write(text + "\n")
 
 
@@ -83,6 +86,7 @@ while True:
     piece = inp.read(n)
     echo = m.echo
     internal = port.internal
+    short = port.short
     raised = 0
     try:
         m.feed(memoryview(piece))
@@ -94,7 +98,8 @@ while True:
         except Exception as e2:  # here modem.main would stop
             raised = 2
             sys.print_exception(e2, sys.stderr)
-    out.write(b"%d %d %d %d\n" % (len(port.tx), echo, port.internal - internal, raised))
+    out.write(b"%d %d %d %d %d\n" % (len(port.tx), echo, port.internal - internal,
+                                      port.short - short, raised))
     out.write(port.tx)
     port.tx = bytearray()
 """
@@ -141,11 +146,12 @@ class Pipe:
             raise Died("the modem's process ended: " + self.stderr())
 
     def feed(self, piece):
-        """(what the modem wrote, echo on before, internal errors, raised)."""
+        """(what the modem wrote, echo on before, internal errors, internal errors that were
+        a MemoryError, raised)."""
         self.last = piece
         self._send(b"%d\n" % len(piece) + piece)
-        n, echo, internal, raised = self._head(4, piece)
-        return self._read(n), echo, internal, raised
+        n, echo, internal, short, raised = self._head(5, piece)
+        return self._read(n), echo, internal, short, raised
 
     def _head(self, n, piece=None):
         head = self._read()
@@ -239,7 +245,7 @@ class Local:
         finally:
             del loader.source_to_code  # the base class's again
             gc.collect = collect
-        return out, echo, self.internal - internal, raised
+        return out, echo, self.internal - internal, 0, raised
 
     def heap(self):
         return 0, 0
@@ -277,9 +283,10 @@ class Check:
         self.bad = False  # an overflow: the line gets ERROR (so does a control byte in it)
         self.last = b""  # the last command line run (what A/ repeats)
         self.lines = self.answers = self.errors = self.failures = self.ftp = 0
-        self.internal = self.raised = self.bytes_in = self.bytes_out = 0
+        self.internal = self.raised = self.bytes_in = self.bytes_out = self.short = 0
         self.known = {}
         self.first = None  # the first failure, described
+        self.first_short = None  # the first command answered 49155 for want of heap
 
     def split(self, data):
         """[(piece, what its end must be answered with, the command line it ran)], the
@@ -326,10 +333,13 @@ class Check:
         return ok
 
     def piece(self, data, piece, want, text):
-        out, echo, internal, raised = self.modem.feed(piece)
+        out, echo, internal, short, raised = self.modem.feed(piece)
         self.bytes_in += len(piece)
         self.bytes_out += len(out)
         self.internal += internal
+        self.short += short
+        if short and self.first_short is None:
+            self.first_short = {"piece": repr(piece), "log": self.modem.stderr()}
         self.raised += raised
         if want in (OK, ANY) and _FTP.search(text):
             self.ftp += 1  # a load of modem.ftp, at most
@@ -487,6 +497,7 @@ def run(count, seed, heap="64K", modem=None):
     finally:
         modem.close()
     figures.update(failures=check.failures, internal=check.internal, raised=check.raised,
+                   heap_short=check.short, first_short=check.first_short,
                    known=check.known, ftp_commands=check.ftp, first_failure=check.first,
                    bytes_in=check.bytes_in, bytes_out=check.bytes_out,
                    seconds=round(time.monotonic() - t0, 2))

@@ -2,6 +2,10 @@
 the MicroPython unix port with HEAP=64K, on a pty against real servers (fullsession.py).
 The unix port holds every module's code in the heap and doubles every object on x86-64,
 so this is harder than a board, where frozen code stays in flash."""
+import os
+import subprocess
+import sys
+
 from fullsession import run
 
 
@@ -12,3 +16,105 @@ def test_a_full_session_passes_at_64k():
     # boot, then every feature used once: its names stay interned (MicroPython never frees
     # a qstr), nothing else may remain
     assert r["end"] - r["start"] < 4096, r["steps"]
+
+
+# ---- a feature module loads when the free heap is only small pieces (commands' spare) ----
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+MICROPYTHON = os.path.join(os.path.dirname(sys.executable), "micropython")
+
+# The modem as modem.main boots it at HEAP=64K, each command run once; then the free heap
+# is cut into pieces of about 320 bytes (two chains of tuples fill it in turns, one
+# chain goes), and a command of each feature module runs. The script allocates nothing of
+# its own meanwhile: its names exist, the answers go to a buffer made before. What a long
+# run with values of every length set does to the heap (issue 9's soak), made at once.
+CUT = r"""
+import gc
+import sys
+
+from modem import main
+
+
+class Port:
+    pollable = wpollable = None
+    n = 0
+
+    def write(self, mv):
+        k = len(mv)
+        self.out[self.n:self.n + k] = mv
+        self.n += k
+        return k
+
+    def set_baud(self, baud):
+        pass
+
+
+port = Port()
+port.out = bytearray(2048)
+m = main.boot("host", sys.argv[1], port, lambda text: None)
+m.link.backend.fault = "down"
+m.feed(memoryview(b"ATE0\r"))
+cmds = [memoryview(c.encode() + b"\r") for c in sys.argv[3:]]
+for c in cmds:  # each once before: its names interned, as in a modem that has run a while
+    m.feed(c)
+ends = [0] * len(cmds)
+pad = (0,) * int(sys.argv[2])
+hold = c = None
+i = k = 0
+pump = True
+port.n = 0
+
+
+def cut():
+    a = b = None
+    gc.collect()
+    try:
+        while True:
+            a = (a,) + pad
+            b = (b,) + pad
+    except MemoryError:
+        pass
+    b = None
+    gc.collect()
+    return a
+
+
+hold = cut()
+for c in cmds:
+    m.feed(c)
+    ends[i] = port.n
+    i += 1
+    pump = pump and m.pump is not None
+hold = None
+gc.collect()
+for i in range(len(cmds)):
+    sys.stdout.write("%r\n" % bytes(port.out[k:ends[i]]))
+    k = ends[i]
+sys.stdout.write("pump %s\n" % pump)
+"""
+
+# a command of each feature module, and what it must answer with the link down
+FEATURES = [
+    ("AT+CSQ", b"\r\n+CSQ: 99,99\r\n\r\nOK\r\n"),  # atlink
+    ("AT#VGPRS", b"#GPRSCID: 1\r\n\r\nOK\r\n"),  # atinfo
+    ('AT#APNSERV="abc"', b"\r\nOK\r\n"),  # setting
+    ("AT+EGNTP=?", b"\r\nERROR\r\n"),  # sntp
+    ("AT#FTPGET", b"\r\n#CME ERROR: 35867\r\n"),  # ftp: no link
+    ("AT#OTCP=1", b"\r\n#CME ERROR: 35867\r\n"),  # tcp: no link
+    ("AT", b"\r\nOK\r\n"),
+]
+
+
+def test_every_feature_module_loads_when_the_free_heap_is_in_small_pieces(tmp_path):
+    """Pieces of about 320 bytes: without the spare piece of heap, most feature modules
+    cannot load (#CME ERROR: 49155)."""
+    pad = 37
+    env = dict(os.environ, MICROPYPATH=os.path.join(ROOT, "build", "x64"))
+    p = subprocess.run(
+        [MICROPYTHON, "-X", "heapsize=64K", "-c", CUT, str(tmp_path / "flash"), str(pad)]
+        + [c for c, _ in FEATURES], capture_output=True, env=env, timeout=60)
+    got = p.stdout.decode().splitlines()
+    assert p.returncode == 0 and len(got) == len(FEATURES) + 1, p.stdout + p.stderr
+    for (cmd, want), answer in zip(FEATURES, got):
+        assert eval(answer).endswith(want), (cmd, answer)
+    assert got[-1] == "pump True"

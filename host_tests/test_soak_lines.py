@@ -13,6 +13,11 @@ from soakrec import record, soak
 HEAP = os.environ.get("SOAK_HEAP", "64K")
 SCRIPT = os.path.join(S.ROOT, "device_tests", "soak_lines.py")
 DRIFT = 1024  # bytes of heap the soak may leave behind
+# Lines per command that may be answered #CME ERROR: 49155 because a feature module found no
+# room to load (a MemoryError inside: answered, counted apart as heap_short). At HEAP=64K on
+# x86-64, after long values of every length have come and gone, the heap's pieces can all be
+# too small; the spare piece of heap (commands.spare) makes it rare, not impossible.
+SHORT_PER = 10000
 
 
 def soak_lines(lines, seed, heap=HEAP):
@@ -38,6 +43,9 @@ def verdict(f):
             wrong.append("AT did not answer OK at the end")
         if f["heap_drift"] > DRIFT:
             wrong.append("the heap grew by %d bytes (%d allowed)" % (f["heap_drift"], DRIFT))
+        if f["heap_short"] > f["lines"] // SHORT_PER:
+            wrong.append("%d lines answered 49155 for want of heap (%d allowed), the first: %s"
+                         % (f["heap_short"], f["lines"] // SHORT_PER, f["first_short"]))
     return wrong
 
 
@@ -50,9 +58,10 @@ def test_soak_2000_random_lines_each_answered_once_and_the_heap_back():
 @soak
 def test_soak_100000_random_lines_each_answered_once_and_the_heap_back():
     f = soak_lines(100000, 9)
-    record("command lines, unix port %s" % HEAP, inputs=f["tried"], faults=f["faults"],
-           sessions=0, bytes_moved=f["bytes_in"] + f["bytes_out"],
-           heap_drift=f.get("heap_drift"), seconds=f["seconds"])
+    record("command lines, unix port %s (%d short of heap)" % (HEAP, f["heap_short"]),
+           inputs=f["tried"], faults=f["faults"], sessions=0,
+           bytes_moved=f["bytes_in"] + f["bytes_out"], heap_drift=f.get("heap_drift"),
+           seconds=f["seconds"])
     assert not verdict(f), verdict(f)
 
 

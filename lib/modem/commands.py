@@ -12,6 +12,13 @@ from .compat import const
 
 NOFINAL = const(1)
 
+# A spare piece of heap, held while no feature module is loaded and given to the next one
+# (overlay): its module dict and functions are allocated in one piece each, and after a long
+# run with values of every length set, the free heap is mostly small pieces. None until
+# modem.main.boot takes it, last (spare); False while given away or not to be had.
+_SPARE = const(2048)
+_spare = None
+
 
 def _digit(args, ok):
     """The digit of a basic command (E0, V1, Q0) as an int; only the values in ok pass."""
@@ -97,6 +104,9 @@ def overlay(mod, m, name, op, args):
     costs heap on MicroPython unless frozen: a feature in use is the only one loaded."""
     import gc
 
+    global _spare
+    if _spare:
+        _spare = False  # the module's biggest allocations go there
     gc.collect()  # the module's code needs its bytes in one piece: garbage out first
     try:
         return __import__("modem." + mod, None, None, ("run",)).run(m, name, op, args)
@@ -112,15 +122,28 @@ def settle(m):
 
 
 def unload(params):
-    """The feature modules out of the heap, then the parameter values made meanwhile
-    copied down to where it is in one piece (Params.rehome)."""
+    """The feature modules out of the heap, the spare piece of heap taken again, then the
+    parameter values made meanwhile copied down to where it is in one piece
+    (Params.rehome)."""
     import gc
     import sys
 
     for mod in OVERLAYS:
         _drop(sys, mod)
     gc.collect()  # garbage out before the next load: code needs its bytes in one piece
+    if _spare is False:
+        spare()  # before the values are copied down: they go elsewhere
     params.rehome()
+
+
+def spare():
+    """Takes the spare piece of heap (see _spare); when the heap has no such piece now,
+    the next unload tries again."""
+    global _spare
+    try:
+        _spare = bytearray(_SPARE)
+    except MemoryError:
+        _spare = False
 
 
 def _drop(sys, mod):

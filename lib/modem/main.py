@@ -18,12 +18,14 @@ def boot(board_name="host", flash_dir=None, port=None, logger=log):
     del setup
     sys.modules.pop("modem.setup", None)
     delattr(sys.modules["modem"], "setup")
-    from .commands import unload
+    from .commands import spare, unload
 
     unload(modem.params)
     # The pump's code then its 2 KiB of buffers, while the heap is still in one piece
-    # (loaded later, it would sit among a feature module's code and split the heap).
+    # (loaded later, it would sit among a feature module's code and split the heap); then
+    # the spare piece of heap that each feature module gets as it loads (commands.spare).
     modem.data_pump()
+    spare()
     return modem
 
 
