@@ -118,3 +118,37 @@ def test_every_feature_module_loads_when_the_free_heap_is_in_small_pieces(tmp_pa
     for (cmd, want), answer in zip(FEATURES, got):
         assert eval(answer).endswith(want), (cmd, answer)
     assert got[-1] == "pump True"
+
+
+def test_a_command_right_behind_the_etx_runs_once_the_sessions_module_is_gone(tmp_path):
+    """The host's next command in the same write as the ETX that ends an AT#OTCP session:
+    it runs after tcp is unloaded. (A frame that still held the session kept tcp and
+    sockets, some 6 KB here, in the heap while that command loaded its own module: the 1,000
+    FTP transfers soak failed on it, `AT#FTPMODE` right behind an upload's ETX.)"""
+    from conftest import Line, start
+    from fullsession import CLOSED, GPRS, WAITING, expect, vmem
+    from servers import TcpPeer, echo
+
+    s = start("micropython", tmp_path / "flash", heap="64K")
+    line = Line(s.name)
+    peer = TcpPeer(echo)
+    try:
+        expect(line, "ATE0")
+        expect(line, "AT+CGATT=1")
+        assert line.cmd("AT#CONNECTIONSTART", until=GPRS).endswith(GPRS)
+        expect(line, 'AT#TCPSERV=1,"127.0.0.1"')
+        expect(line, "AT#TCPPORT=1,%d" % peer.port)
+        rest = []
+        for behind in (b"", b"AT#VMEM\r"):
+            rest.append(vmem(line)[0])
+            expect(line, "AT#OTCP=1", WAITING, until=WAITING)
+            line.s.write(b"\x03" + behind)
+            assert line.read_until(CLOSED, timeout=10).endswith(CLOSED)
+        got = line.read_until(b"OK\r\n")
+        assert got.startswith(b"\r\n#VMEM: "), got
+        during = int(got[9:got.index(b",")])
+        assert during - rest[1] < 1024, (rest, during)
+    finally:
+        peer.stop()
+        line.close()
+        s.stop()

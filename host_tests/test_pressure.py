@@ -43,8 +43,8 @@ from modem import core
 _session = getattr(core.Modem, "_session", None)
 
 
-def _logged(self, session, leftover):
-    _session(self, session, leftover)
+def _logged(self, leftover):
+    _session(self, leftover)
     gc.collect()
     sys.stderr.write("modem: heap after session: %d bytes in use, %d free\n"
                      % (gc.mem_alloc(), gc.mem_free()))

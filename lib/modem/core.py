@@ -184,9 +184,7 @@ class Modem:
                 else:
                     self.result("ERROR")
             if self.enter is not None:
-                session = self.enter
-                self.enter = None
-                self._session(session, data[i:])  # the bytes after the line are its data
+                self._session(data[i:])  # the bytes after the line are its data
                 return
         if start < n and echo and self.echo:
             self.write(data[start:])
@@ -289,24 +287,31 @@ class Modem:
             self.feed(self._rxmv[:n])
         self.link.tick(self.say)
 
+    def _run(self, leftover):
+        """self.enter(leftover), taken off the modem first. Called from _session, not inlined
+        there: once this returns no frame still holds the session, whose module settle then
+        unloads (held, it stayed in the heap while the next commands loaded theirs)."""
+        session = self.enter
+        self.enter = None
+        try:
+            return session(leftover)
+        except Exception as e:  # never let a bug stop the modem
+            self.failed(e)
+        return None
+
     def _accept(self, lis):
         c = lis.accept()
         if c is not None:
-            from . import tcp
+            self.enter = lambda leftover: __import__("modem.tcp").tcp.accepted(self, c)
+            self._session(None)
 
-            self._session(lambda leftover: tcp.accepted(self, c), None)
-
-    def _session(self, session, leftover):
-        """Run a data session (DCD asserted meanwhile); what the host sent after its end is
-        read as commands."""
+    def _session(self, leftover):
+        """Run the data session self.enter (DCD asserted meanwhile); what the host sent after
+        its end is read as commands, once its module is unloaded (settle)."""
         lines = self.lines
         if lines:
             lines.carrier(1)
-        try:
-            rest = session(leftover)
-        except Exception as e:  # never let a bug stop the modem
-            self.failed(e)
-            rest = None
+        rest = self._run(leftover)
         if lines:
             lines.carrier(0)
         commands.settle(self)
