@@ -38,9 +38,19 @@ $(HOSTMPY)/.built: $(SOURCES) firmware/main.py Makefile $(VENV)/.installed
 	$(MPYCROSS) -march=x64 -o $(HOSTMPY)/main.mpy firmware/main.py
 	touch $@
 
-run: $(HOSTMPY)/.built
+# The same modules as a ROMFS image, and the unix port's launcher that runs the modem
+# from it (tools/romboot.py): code in ROM, as frozen firmware or a ROMFS on a board.
+ROMDIR := build/rom
+$(ROMDIR)/.built: $(HOSTMPY)/.built tools/romboot.py tools/deploy.py
+	mkdir -p $(ROMDIR)
+	$(MPYCROSS) -march=x64 -o $(ROMDIR)/romboot.mpy tools/romboot.py
+	$(BIN)/python tools/deploy.py romfs --src $(HOSTMPY) --out $(ROMDIR)/modem.romfs
+	touch $@
+
+run: $(HOSTMPY)/.built $(ROMDIR)/.built
 	@$(BIN)/python tools/sim.py --runtime $(RUNTIME) --heap $(HEAP) --flash $(FLASH) \
-	  --board $(BOARD) $(if $(LINK),--link $(LINK)) $(if $(BAUD),--baud $(BAUD))
+	  --board $(BOARD) $(if $(LINK),--link $(LINK)) $(if $(BAUD),--baud $(BAUD)) \
+	  $(if $(ROM),--rom)
 
 # Every module compiled for both chips: viper errors only show here.
 mpy-check: $(VENV)/.installed
@@ -59,7 +69,7 @@ servers:
 	  echo "installing chrony (Debian) for the SNTP tests"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chrony >/dev/null; }
 
-host-test: $(HOSTMPY)/.built servers
+host-test: $(HOSTMPY)/.built $(ROMDIR)/.built servers
 	$(BIN)/python -m pytest -q
 
 device-test-unix: $(HOSTMPY)/.built
@@ -71,7 +81,7 @@ lint: $(VENV)/.installed
 
 test: lint mpy-check host-test device-test-unix
 
-bench: $(HOSTMPY)/.built
+bench: $(HOSTMPY)/.built $(ROMDIR)/.built
 	$(BIN)/python tools/bench.py
 
 # The long soak tests (SOAK=1: pytest -m soak), then a table of their figures (tools/soak.py).

@@ -46,8 +46,8 @@ def runtime(request):
     return request.param
 
 
-def start(runtime, flash, heap="96K", link=None):
-    s = sim.Sim(runtime, heap, str(flash), link=link, micropython=MICROPYTHON)
+def start(runtime, flash, heap="96K", link=None, rom=False):
+    s = sim.Sim(runtime, heap, str(flash), link=link, micropython=MICROPYTHON, rom=rom)
     s.wait_ready()
     return s
 

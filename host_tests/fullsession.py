@@ -10,6 +10,7 @@ import socket
 import tempfile
 
 from conftest import Line, start
+import sim  # tools/, on the path from conftest
 from ftpserver import PASSWORD, USER, Pyftpd
 from servers import ScriptedNtp, TcpPeer, dle_decode_at, dle_encode, echo, read_dle_stream
 
@@ -149,9 +150,11 @@ def _sntp(line):
         ntp.stop()
 
 
-def run(heap, tcp_size=65536, ftp_size=262144):
+def run(heap, tcp_size=65536, ftp_size=262144, rom=False):
     """The session at heap ("64K"): a dict with ok, step (the last one started), error,
-    heap figures (boot, start, end: bytes in use from AT#VMEM) and the modem's log."""
+    heap figures (boot, start, end: bytes in use from AT#VMEM) and the modem's log.
+    rom: the code in ROM (sim.py --rom); the figures leave the pinned image out."""
+    pinned = sim.rom_pinned() if rom else 0
     work = tempfile.mkdtemp(prefix="gpx-full-")
     root = os.path.join(work, "ftp")
     os.mkdir(root)
@@ -160,14 +163,14 @@ def run(heap, tcp_size=65536, ftp_size=262144):
     s = line = None
 
     def step(name):
-        out["steps"].append((out["step"], vmem(line)[0]))
+        out["steps"].append((out["step"], vmem(line)[0] - pinned))
         out["step"] = name
 
     try:
-        s = start("micropython", os.path.join(work, "flash"), heap=heap)
+        s = start("micropython", os.path.join(work, "flash"), heap=heap, rom=rom)
         line = Line(s.name)
         expect(line, "ATE0", until=b"OK\r\n")
-        out["start"] = vmem(line)[0]
+        out["start"] = vmem(line)[0] - pinned
         out["step"] = "parameters"
         for cmd in ('AT#APNSERV="internet-entreprise"', 'AT#APNUN="meter"', "AT#GPRSCID=2",
                     "AT#DLEMODE=1,1", "AT#TCPTXDELAY=1,100", 'AT+EGNTPUTC=1,0',
@@ -193,7 +196,7 @@ def run(heap, tcp_size=65536, ftp_size=262144):
         step("end")
         expect(line, "AT#CONNECTIONSTOP")
         expect(line, "AT")
-        out["end"] = vmem(line)[0]
+        out["end"] = vmem(line)[0] - pinned
         out["ok"] = True
     except (Failed, AssertionError, OSError, RuntimeError) as e:
         out["error"] = "%s: %s" % (type(e).__name__, e)
@@ -205,7 +208,7 @@ def run(heap, tcp_size=65536, ftp_size=262144):
             out["log"] = list(s.lines)
             boot = [x for x in s.lines if x.startswith("modem: heap: ")]
             if boot:
-                out["boot"] = int(boot[0].split()[2])
+                out["boot"] = int(boot[0].split()[2]) - pinned
             bad = [x for x in s.lines if "internal error" in x or "MemoryError" in x]
             if bad and out["ok"]:
                 out["ok"] = False

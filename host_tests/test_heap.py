@@ -1,7 +1,8 @@
 """The heap budget (the brief: everything fits in 64 KB): a whole installer's session under
 the MicroPython unix port with HEAP=64K, on a pty against real servers (fullsession.py).
 The unix port holds every module's code in the heap and doubles every object on x86-64,
-so this is harder than a board, where frozen code stays in flash."""
+so this is harder than a board, where frozen code stays in flash. With the code in ROM, as
+frozen firmware or a ROMFS holds it (sim.py --rom), the same session passes in 48K."""
 import os
 import subprocess
 import sys
@@ -16,6 +17,30 @@ def test_a_full_session_passes_at_64k():
     # boot, then every feature used once: its names stay interned (MicroPython never frees
     # a qstr), nothing else may remain
     assert r["end"] - r["start"] < 4096, r["steps"]
+
+
+def test_a_full_session_passes_in_48k_with_the_code_in_rom():
+    # issue 8's goal: the code in ROM (tools/romboot.py runs it from a ROMFS image of
+    # build/x64, pinned where a board's flash would be); every object still on x86-64
+    r = run("48K", rom=True)
+    assert r["ok"], "%s at %s: %s\n%s" % (r["error"], r["step"], r["steps"],
+                                          "\n".join(r.get("log", [])[-25:]))
+    assert r["end"] - r["start"] < 4096, r["steps"]
+
+
+def test_code_in_rom_takes_no_heap(tmp_path):
+    # the same boot from the image and from build/x64: the bytecode (about 16 KB on x86-64)
+    # stays out of the heap only when it runs where it lies, in the image
+    import sim
+    from conftest import start
+
+    used = {}
+    for rom in (False, True):
+        s = start("micropython", tmp_path / ("flash%d" % rom), "96K", rom=rom)
+        s.stop()
+        heap = [x for x in s.lines if x.startswith("modem: heap: ")]
+        used[rom] = int(heap[0].split()[2]) - (sim.rom_pinned() if rom else 0)
+    assert used[True] < used[False] - 12 * 1024, used
 
 
 # ---- a feature module loads when the free heap is only small pieces (commands' spare) ----

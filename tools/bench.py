@@ -3,7 +3,8 @@
 - AT -> OK round trip over the pty: median and 99th percentile over 1,000 commands.
 - Heap in use after boot (gc.mem_alloc() after gc.collect(), as the modem logs it).
 - The smallest HEAP with which the modem boots and answers every command of the core.
-- A full session (host_tests/fullsession.py) at HEAP=64K, and the smallest heap it passes in.
+- A full session (host_tests/fullsession.py) at HEAP=64K, and the smallest heap it passes in;
+  the same with the code in ROM (sim.py --rom), as frozen firmware or a ROMFS holds it.
 - The DLE codec (tools/bench_dle.py) under both runtimes.
 - TCP throughput through the modem against socat, and the pump's heap (tools/bench_tcp.py).
 - FTPGET/FTPPUT of 16 MiB through the modem against ftplib direct (tools/bench_ftp.py).
@@ -121,7 +122,14 @@ def main():
           % ("passes" if r["ok"] else "FAILS at " + r["step"], r.get("boot"), r.get("end")))
     kb = fullsession.smallest(lo=40, hi=72)
     print("Smallest HEAP from which every full session tried passes (2 KiB steps down from"
-          " 72 KiB): %s  (goal: 48 KiB)" % ("%d KiB" % kb if kb else "more than 72 KiB"))
+          " 72 KiB): %s" % ("%d KiB" % kb if kb else "more than 72 KiB"))
+    r = fullsession.run("48K", rom=True)
+    print("The same with the code in ROM, as frozen firmware or a ROMFS holds it (make run"
+          " ROM=1), at HEAP=48K: %s; heap in use at boot %s, after the session %s"
+          % ("passes" if r["ok"] else "FAILS at " + r["step"], r.get("boot"), r.get("end")))
+    kb = fullsession.smallest(lo=32, hi=56, rom=True)
+    print("Smallest HEAP from which every full session tried passes, code in ROM (2 KiB steps"
+          " down from 56 KiB): %s  (goal: 48 KiB)" % ("%d KiB" % kb if kb else "more"))
     dle = os.path.join(HERE, "bench_dle.py")
     if os.path.exists(dle):
         env = dict(os.environ, MICROPYPATH=os.path.join(ROOT, "build", "x64"))

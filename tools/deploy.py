@@ -170,15 +170,40 @@ def size(out=sys.stdout):
     return table
 
 
+def romfs(src, out):
+    """A ROMFS image of the folder src (its .built stamp left out), written to out: what
+    `mpremote romfs deploy` would put on a board, used by tools/romboot.py."""
+    import contextlib
+    import io
+    import shutil
+    import tempfile
+
+    from mpremote.romfs import make_romfs  # the venv's: deploy.py runs in it (Makefile)
+
+    with tempfile.TemporaryDirectory() as tmp:
+        tree = os.path.join(tmp, "rom")
+        shutil.copytree(src, tree, ignore=shutil.ignore_patterns(".built"))
+        with contextlib.redirect_stdout(io.StringIO()):  # its listing of the tree
+            image = make_romfs(tree, mpy_cross=False)
+    with open(out, "wb") as f:
+        f.write(image)
+    return len(image)
+
+
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    p.add_argument("action", choices=("deploy", "dev", "device-test", "size"))
+    p.add_argument("action", choices=("deploy", "dev", "device-test", "size", "romfs"))
+    p.add_argument("--src", default="build/x64", help="romfs: the folder to put in the image")
+    p.add_argument("--out", default="build/rom/modem.romfs", help="romfs: the image")
     p.add_argument("--board", default="pico_w")
     p.add_argument("--port", default="/dev/ttyACM0")
     p.add_argument("--dry-run", action="store_true", help="print, copy nothing")
     a = p.parse_args(argv)
     if a.action == "size":
         size()
+        return 0
+    if a.action == "romfs":
+        print("%s: %d bytes" % (a.out, romfs(a.src, a.out)))
         return 0
     if a.action == "device-test":
         cmds = device_test_commands(a.port)

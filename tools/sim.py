@@ -29,14 +29,42 @@ import tty
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
-def command(runtime, heap, micropython=None, main=None):
+def command(runtime, heap, micropython=None, main=None, rom=False):
     """firmware/main.py, or the script main. The unix port runs main compiled, as a module
-    (-m main: build/x64/main.mpy), as frozen firmware runs it on a board."""
+    (-m main: build/x64/main.mpy); with rom, from a ROMFS image (tools/romboot.py), in a
+    heap made larger by the image's own bytes (rom_heap)."""
     if runtime == "cpython":
         return [sys.executable, "-u", main or os.path.join(ROOT, "firmware", "main.py")]
     mp = micropython or shutil.which("micropython") or os.path.join(
         os.path.dirname(sys.executable), "micropython")
+    if rom:
+        return [mp, "-X", "heapsize=%d" % rom_heap(heap), "-m", "romboot", ROM_IMAGE]
     return [mp, "-X", "heapsize=" + heap] + ([main] if main else ["-m", "main"])
+
+
+def heap_bytes(heap):
+    """"64K" (as -X heapsize takes it) in bytes."""
+    scale = {"K": 1024, "M": 1024 * 1024}.get(heap[-1:].upper(), 1)
+    return int(heap.rstrip("KkMm")) * scale
+
+
+# The unix port with the modem's code in ROM (--rom): build/x64 as a ROMFS image, which
+# tools/romboot.py pins at the bottom of the heap. On a board the image is in flash.
+ROM = os.path.join(ROOT, "build", "rom")
+ROM_IMAGE = os.path.join(ROM, "modem.romfs")
+GC_BLOCK = 32  # bytes of a heap block on a 64-bit unix port (16 on a 32-bit board)
+
+
+def rom_pinned():
+    """Heap bytes the pinned image takes: its bytearray object and its data, in blocks."""
+    n = os.path.getsize(ROM_IMAGE)
+    return GC_BLOCK + -(-n // GC_BLOCK) * GC_BLOCK
+
+
+def rom_heap(heap):
+    """The heapsize to give the unix port so that `heap` is left once the image is
+    pinned. The heap's own tables grow with it a little: that is held against the modem."""
+    return heap_bytes(heap) + rom_pinned()
 
 
 # The unix port loads the modules compiled by `make` (as a board does): compiling the
@@ -46,15 +74,16 @@ def command(runtime, heap, micropython=None, main=None):
 BUILD = os.path.join(ROOT, "build", "x64")
 
 
-def workdir(runtime):
-    return BUILD if runtime == "micropython" else None
+def workdir(runtime, rom=False):
+    return (ROM if rom else BUILD) if runtime == "micropython" else None
 
 
-def environment(runtime, flash, board):
+def environment(runtime, flash, board, rom=False):
     env = dict(os.environ)
     if runtime == "micropython":
-        if not os.path.exists(os.path.join(BUILD, ".built")):
-            raise RuntimeError("no compiled modules in %s: run make first" % BUILD)
+        built = ROM if rom else BUILD
+        if not os.path.exists(os.path.join(built, ".built")):
+            raise RuntimeError("no compiled modules in %s: run make first" % built)
         env["MICROPYPATH"] = "."
     else:
         env["PYTHONPATH"] = os.pathsep.join([os.path.join(ROOT, "lib"), ROOT])
@@ -136,10 +165,11 @@ class Relay:
 class Sim:
     """The modem process on a fresh pty. Used by `make run` and by the end-to-end tests.
     baud: None, the bytes cross at memory speed; a number, at that UART speed (8N1).
-    main: the script the modem runs (firmware/main.py; a test may wrap it)."""
+    main: the script the modem runs (firmware/main.py; a test may wrap it).
+    rom: the unix port runs the modem's code from a ROMFS image (tools/romboot.py)."""
 
     def __init__(self, runtime="micropython", heap="96K", flash=".flash", board="host",
-                 link=None, micropython=None, log=None, baud=None, main=None):
+                 link=None, micropython=None, log=None, baud=None, main=None, rom=False):
         self.master, self.slave = os.openpty()
         tty.setraw(self.slave)
         self.name = os.ttyname(self.slave)
@@ -165,9 +195,9 @@ class Sim:
             os.set_blocking(modem_fd, False)
             os.set_blocking(inner, False)
         self.proc = subprocess.Popen(
-            command(runtime, heap, micropython, main), stdin=modem_fd, stdout=modem_fd,
-            stderr=subprocess.PIPE, env=environment(runtime, flash, board),
-            cwd=workdir(runtime), close_fds=True, start_new_session=True)
+            command(runtime, heap, micropython, main, rom), stdin=modem_fd, stdout=modem_fd,
+            stderr=subprocess.PIPE, env=environment(runtime, flash, board, rom),
+            cwd=workdir(runtime, rom), close_fds=True, start_new_session=True)
         self._inner = (modem_fd, inner) if baud else ()
         if baud:
             rate = baud / 10.0
@@ -220,10 +250,13 @@ def main():
     ap.add_argument("--board", default="host")
     ap.add_argument("--baud", type=int, default=None,
                     help="pace the line as a UART at this speed (8N1); default: memory speed")
+    ap.add_argument("--rom", action="store_true",
+                    help="unix port: the code in ROM (a ROMFS image), as on a board")
     a = ap.parse_args()
 
     sim = Sim(a.runtime, a.heap, a.flash, a.board, a.link,
-              log=lambda line: print(line, file=sys.stderr, flush=True), baud=a.baud)
+              log=lambda line: print(line, file=sys.stderr, flush=True), baud=a.baud,
+              rom=a.rom and a.runtime == "micropython")
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
@@ -235,8 +268,10 @@ def main():
         return 1
     where = " (link %s)" % a.link if a.link else ""
     pace = ", %d baud" % a.baud if a.baud else ""
-    print("modem ready on %s%s (%s, heap %s, flash %s%s); Ctrl-C stops it"
-          % (sim.name, where, a.runtime, a.heap, os.path.abspath(a.flash), pace), flush=True)
+    rom = ", code in ROM" if a.rom and a.runtime == "micropython" else ""
+    print("modem ready on %s%s (%s, heap %s%s, flash %s%s); Ctrl-C stops it"
+          % (sim.name, where, a.runtime, a.heap, rom, os.path.abspath(a.flash), pace),
+          flush=True)
     while not stop.is_set() and sim.proc.poll() is None:
         stop.wait(0.5)
     code = sim.proc.poll()
