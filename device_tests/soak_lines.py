@@ -1,5 +1,5 @@
-"""The command loop under a seeded random soak: `soak_lines.py LINES SEED [HEAP]` prints one
-JSON line of figures (lines sent, answers, errors, failures, heap at start and end...).
+"""The command loop under a seeded random soak: `soak_lines.py LINES SEED [HEAP [rom]]` prints
+one JSON line of figures (lines sent, answers, errors, failures, heap at start and end...).
 
 The modem runs under the MicroPython unix port with `-X heapsize=HEAP` (64K by default), as
 modem.main puts it together, its UART replaced by a pipe (DRIVER: a small loop in the
@@ -12,6 +12,8 @@ the link is kept down (the host backend's "down" fault), so nothing leaves the c
 Every complete line must get exactly one final result, nothing may fail inside the modem,
 and after a last reset the heap must be back where it was after the warm-up (every command
 once, so that each feature module has been loaded and its names interned).
+With `rom`, the modem's code runs from the ROMFS image (tools/romboot.py's way, as frozen
+firmware on a board), pinned in a heap larger by its size; the heap figures leave it out.
 host_tests/test_fuzz.py judges the same way (Check) a modem in its own process (Local).
 """
 import gc
@@ -33,12 +35,27 @@ for _p in ("lib", "device_tests", ""):
 
 from modem import commands, schema  # noqa: E402
 
+sys.path.insert(0, os.path.join(ROOT, "tools"))
+import sim  # noqa: E402  the ROM image and its heap (sim.py --rom)
+
 MICROPYTHON = os.path.join(os.path.dirname(sys.executable), "micropython")
 ANSWER_S = 30  # no answer within this: the modem is stuck
 
 # The modem's side: modem.main's start-up (boot), with a port on stdin/stdout. Each request is a
 # line with a byte count, then the bytes: the answer is "count echo internal short raised" and
 # the bytes the modem wrote. -1 asks for the heap after a collection ("in-use free").
+# With rom, ROM_PRELUDE comes first: the image (its path argv[2]) pinned and mounted.
+ROM_PRELUDE = r"""
+import os
+import sys
+import vfs
+
+_rom = bytearray(os.stat(sys.argv[2])[6])
+with open(sys.argv[2], "rb") as _f:
+    _f.readinto(_rom)
+vfs.mount(vfs.VfsRom(_rom), "/rom")
+sys.path[:] = ["/rom"]
+"""
 DRIVER = r"""
 import gc
 import sys
@@ -112,13 +129,19 @@ class Died(Exception):
 class Pipe:
     """The modem under the MicroPython unix port, fed through DRIVER."""
 
-    def __init__(self, heap="64K", flash=None):
+    def __init__(self, heap="64K", flash=None, rom=False):
         self.dir = tempfile.TemporaryDirectory(prefix="gpx-soak-")
         self.err = open(os.path.join(self.dir.name, "stderr"), "w+b")
         env = dict(os.environ, MICROPYPATH=os.path.join(ROOT, "build", "x64"))
+        size, script, image = "heapsize=" + heap, DRIVER, []
+        self.pinned = 0
+        if rom:
+            self.pinned = sim.rom_pinned()
+            size, script = "heapsize=%d" % sim.rom_heap(heap), ROM_PRELUDE + DRIVER
+            image = [sim.ROM_IMAGE]
         self.p = subprocess.Popen(
-            [MICROPYTHON, "-X", "heapsize=" + heap, "-c", DRIVER,
-             flash or os.path.join(self.dir.name, "flash")],
+            [MICROPYTHON, "-X", size, "-c", script,
+             flash or os.path.join(self.dir.name, "flash")] + image,
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.err, env=env, cwd=ROOT)
         self.buf = b""
         self.last = None
@@ -466,19 +489,21 @@ def line(r):
     return b"AT\r", False
 
 
-def run(count, seed, heap="64K", modem=None):
-    """count random inputs from seed into a modem (a Pipe with heap by default): the
-    figures, a dict. lines, answers, errors count the random inputs' lines; failures,
-    internal, raised, known, ftp_commands and bytes everything, warm-up included."""
+def run(count, seed, heap="64K", modem=None, rom=False):
+    """count random inputs from seed into a modem (a Pipe with heap by default; rom: its
+    code in ROM): the figures, a dict. lines, answers, errors count the random inputs'
+    lines; failures, internal, raised, known, ftp_commands and bytes everything, warm-up
+    included."""
     t0 = time.monotonic()
-    modem = modem or Pipe(heap)
+    modem = modem or Pipe(heap, rom=rom)
     check = Check(modem)
-    figures = {"inputs": count, "tried": 0, "seed": seed, "heap": heap, "faults": 0}
+    figures = {"inputs": count, "tried": 0, "seed": seed, "heap": heap, "faults": 0,
+               "rom": rom}
     try:
         for data in WARM_UP:
             check.push(data)
         check.push(RESET)
-        figures["heap_start"] = modem.heap()[0]
+        figures["heap_start"] = modem.heap()[0] - getattr(modem, "pinned", 0)
         base = check.lines, check.answers, check.errors
         r = random.Random(seed)
         for _ in range(count):
@@ -490,6 +515,7 @@ def run(count, seed, heap="64K", modem=None):
                        errors=check.errors - base[2])
         check.push(RESET)
         figures["heap_end"], figures["heap_free"] = modem.heap()
+        figures["heap_end"] -= getattr(modem, "pinned", 0)
         figures["heap_drift"] = figures["heap_end"] - figures["heap_start"]
         figures["at_ok"] = check.push(b"AT\r")
     except Died as e:
@@ -507,4 +533,5 @@ def run(count, seed, heap="64K", modem=None):
 if __name__ == "__main__":
     n = int(sys.argv[1]) if len(sys.argv) > 1 else 2000
     seed = int(sys.argv[2]) if len(sys.argv) > 2 else 1
-    print(json.dumps(run(n, seed, sys.argv[3] if len(sys.argv) > 3 else "64K")))
+    print(json.dumps(run(n, seed, sys.argv[3] if len(sys.argv) > 3 else "64K",
+                         rom=sys.argv[4:5] == ["rom"])))

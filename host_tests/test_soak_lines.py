@@ -1,6 +1,8 @@
 """The command loop under the MicroPython unix port at HEAP (64K), fed seeded random lines by
 device_tests/soak_lines.py: 2,000 in make test, 100,000 in make soak. Every line answered
-once, nothing failing inside, AT answering OK after, the heap back within 1 KB."""
+once, nothing failing inside, AT answering OK after, the heap back within 1 KB. The same
+with the code in ROM (as frozen firmware runs it) at ROM_HEAP, where no line may go short
+of heap."""
 import json
 import os
 import subprocess
@@ -18,18 +20,23 @@ DRIFT = 1024  # bytes of heap the soak may leave behind
 # x86-64, after long values of every length have come and gone, the heap's pieces can all be
 # too small; the spare piece of heap (commands.spare) makes it rare, not impossible.
 SHORT_PER = 10000
+# With the code in ROM, a feature module's load makes only its function objects and dict:
+# none may go short. 52K: the soak's driver is compiled from source in the modem's heap.
+ROM_HEAP = "52K"
 
 
-def soak_lines(lines, seed, heap=HEAP):
+def soak_lines(lines, seed, heap=HEAP, rom=False):
     """soak_lines.py's figures (its one line of JSON)."""
-    p = subprocess.run([sys.executable, SCRIPT, str(lines), str(seed), heap],
+    p = subprocess.run([sys.executable, SCRIPT, str(lines), str(seed), heap]
+                       + (["rom"] if rom else []),
                        capture_output=True, text=True, timeout=max(120, lines / 100))
     assert p.returncode == 0, p.stderr
     return json.loads(p.stdout.splitlines()[-1])
 
 
-def verdict(f):
-    """What is wrong with a soak's figures; empty when nothing is."""
+def verdict(f, short_per=SHORT_PER):
+    """What is wrong with a soak's figures; empty when nothing is. short_per: lines per one
+    allowed to go short of heap (None: none may)."""
     wrong = []
     if "died" in f:
         wrong.append("the modem's process died after %d of %d inputs (%d FTP commands): %s"
@@ -43,9 +50,10 @@ def verdict(f):
             wrong.append("AT did not answer OK at the end")
         if f["heap_drift"] > DRIFT:
             wrong.append("the heap grew by %d bytes (%d allowed)" % (f["heap_drift"], DRIFT))
-        if f["heap_short"] > f["lines"] // SHORT_PER:
+        allowed = f["lines"] // short_per if short_per else 0
+        if f["heap_short"] > allowed:
             wrong.append("%d lines answered 49155 for want of heap (%d allowed), the first: %s"
-                         % (f["heap_short"], f["lines"] // SHORT_PER, f["first_short"]))
+                         % (f["heap_short"], allowed, f["first_short"]))
     return wrong
 
 
@@ -63,6 +71,22 @@ def test_soak_100000_random_lines_each_answered_once_and_the_heap_back():
            bytes_moved=f["bytes_in"] + f["bytes_out"], heap_drift=f.get("heap_drift"),
            seconds=f["seconds"])
     assert not verdict(f), verdict(f)
+
+
+def test_soak_2000_random_lines_with_the_code_in_rom():
+    f = soak_lines(2000, 1, ROM_HEAP, rom=True)
+    assert not verdict(f, None), verdict(f, None)
+    assert f["lines"] > 1900 and f["faults"] > 300 and f["errors"] > 1000
+
+
+@soak
+def test_soak_100000_random_lines_with_the_code_in_rom():
+    f = soak_lines(100000, 9, ROM_HEAP, rom=True)
+    record("command lines, code in ROM, %s (%d short of heap)" % (ROM_HEAP, f["heap_short"]),
+           inputs=f["tried"], faults=f["faults"], sessions=0,
+           bytes_moved=f["bytes_in"] + f["bytes_out"], heap_drift=f.get("heap_drift"),
+           seconds=f["seconds"])
+    assert not verdict(f, None), verdict(f, None)
 
 
 # ---- the firmware bugs the soak found (soak_lines' known table); strict: a fix fails here,
