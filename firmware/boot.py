@@ -8,6 +8,10 @@ import sys
 # machine.Timer ids: rp2 has virtual timers only (-1), the esp32 hardware ones (0 to 3)
 TIMER_IDS = {"rp2": -1, "esp32": 0}
 _REST_FEED_MS = 1000
+# A name lookup blocks inside lwIP (about 7 s per DNS server that does not answer), where
+# the modem cannot feed the watchdog: a timer feeds it meanwhile, for this long at most, so
+# that a lookup that never ends still resets the board.
+_LOOKUP_MS = 30000
 
 
 def _wdt(board, machine):
@@ -31,12 +35,33 @@ def rest(board, machine=None):
 def take(board, machine=None):
     """The modem takes the watchdog over: the timer stopped, the feed installed as the
     board's kick, which the modem calls from every wait (Modem.kick, the link backends) and
-    before each step of its loop. From now on only a running modem keeps the board alive."""
+    before each step of its loop, and hold for the one wait it cannot slice, a name lookup
+    (Modem.hold). From now on only a running modem keeps the board alive."""
     t = getattr(board, "timer", None)
     if t is not None:
         t.deinit()
         board.timer = None
-    board.kick = _wdt(board, machine).feed
+    wdt = _wdt(board, machine)
+    board.kick = wdt.feed
+    board.hold = lambda: hold(wdt, machine)
+
+
+def hold(wdt, machine=None):
+    """The watchdog fed by a timer while a name lookup blocks, _LOOKUP_MS at most; returns
+    the function that stops the timer (called when the lookup returns)."""
+    if machine is None:
+        import machine
+    left = [_LOOKUP_MS // _REST_FEED_MS]
+
+    def feed(_):
+        if left[0] > 0:
+            left[0] -= 1
+            wdt.feed()
+
+    wdt.feed()
+    t = machine.Timer(TIMER_IDS.get(sys.platform, -1))
+    t.init(period=_REST_FEED_MS, mode=machine.Timer.PERIODIC, callback=feed)
+    return t.deinit
 
 
 def at_boot(board_name, machine=None):

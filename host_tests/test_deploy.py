@@ -227,7 +227,7 @@ def pico(monkeypatch):
     monkeypatch.setitem(sys.modules, "boot", firmware_boot())
     monkeypatch.setattr(Modem, "step", Modem.step)
     yield boards.pico_w, machine
-    for k in ("wdt", "timer", "kick"):
+    for k in ("wdt", "timer", "kick", "hold"):
         if hasattr(boards.pico_w, k):
             delattr(boards.pico_w, k)
 
@@ -261,6 +261,23 @@ def test_boot_starts_the_watchdog_fed_by_a_timer(pico):
     assert timer.id == -1  # linux: not a port with hardware timers
     timer.callback(timer)
     assert wdt.fed == 1
+
+
+def test_a_name_lookup_has_the_watchdog_fed_by_a_timer_for_30_s_at_most(pico):
+    board, machine = pico
+    boot = sys.modules["boot"]
+    boot.at_boot("pico_w")
+    boot.take(board, machine)
+    (wdt,) = machine.wdts
+    fed = wdt.fed
+    end = board.hold()  # what sockets.resolve calls before getaddrinfo
+    timer = machine.timers[-1]
+    assert timer.running and timer.period == 1000 and wdt.fed == fed + 1
+    for _ in range(100):  # 100 s of a lookup that never ends: fed for 30 s, then not
+        timer.callback(timer)
+    assert wdt.fed == fed + 1 + 30
+    end()
+    assert not timer.running
 
 
 def test_boot_leaves_a_board_without_wdt_ms_alone(pico, monkeypatch):

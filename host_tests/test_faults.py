@@ -117,3 +117,33 @@ def test_a_fault_gets_its_code_then_command_mode_no_socket_left_and_otcp_works(m
     finally:
         peer.stop()
     assert m.errors == []
+
+
+def test_every_name_lookup_has_the_boards_hold_around_it(m, monkeypatch):
+    """A lookup blocks inside the network stack, where the modem cannot feed a board's
+    watchdog: TCP, FTP and SNTP call the board's hold (firmware/boot.py: a timer feeds it)
+    before each lookup and the function it returns after, whether the name resolves or not."""
+    events = []
+
+    def hold():
+        events.append("hold")
+        return lambda: events.append("end")
+
+    monkeypatch.setattr(m.modem.board, "hold", hold, raising=False)
+    tcp_to(m, BAD_NAME, 1025)
+    assert m.at("AT#OTCP=1", cme(38027)).endswith(cme(38027))
+    assert events == ["hold", "end"]
+    for cmd in ('AT#FTPSERV="%s"' % BAD_NAME, 'AT#FTPGETFILENAME="f.bin"'):
+        assert m.at(cmd) == OK
+    assert m.at("AT#FTPGET", cme(38027)).endswith(cme(38027))
+    assert m.at('AT+EGNTP=2,"%s",10' % BAD_NAME, cme(38027)).endswith(cme(38027))
+    assert events == ["hold", "end"] * 3
+    peer = TcpPeer(sink)
+    try:
+        tcp_to(m, "localhost", peer.port)
+        assert m.at("AT#OTCP=1", WAITING) == WAITING
+        assert events == ["hold", "end"] * 4  # ended before the session began
+        m.write(b"\x03")
+        assert m.read_until(CLOSED).endswith(CLOSED)
+    finally:
+        peer.stop()

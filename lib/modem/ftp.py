@@ -32,7 +32,7 @@ def run(m, name, op, args):
     port = p.get("FTPPORT")
     if not host or not port:
         raise K.ATError(K.BAD_PARAMETER)  # no server configured
-    addr = sockets.resolve(host, port)
+    addr = sockets.resolve(m, host, port)
     c = sockets.connect(addr, m.connect_ms, m.kick)
     try:
         _login(m, c, get)
@@ -86,7 +86,7 @@ def _open(m, c, ip, get):
                     raise K.ATError(K.OPEN_FAILED)
                 port = n[-1]
             # the server's own address, not the one in the reply (it may be private or 0)
-            d = sockets.connect(sockets.resolve(ip, port), m.connect_ms, m.kick)
+            d = sockets.connect(sockets.resolve(m, ip, port), m.connect_ms, m.kick)
         else:
             lis, port, mine = _listen(m, c)
             _cmd(m, c, "PORT %s,%d,%d" % (mine.replace(".", ","), port >> 8, port & 255), 50)

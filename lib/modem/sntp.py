@@ -70,13 +70,19 @@ def _stop_line(pending):
         cr = pending.find(b"\r", cr + 1)
 
 
-def request(host, port, ms, wait):
+def request(host, port, ms, wait, hold=None):
     """UTC seconds since 1970 from one server, or None (timeout, or a reply not to trust).
 
     wait(sock, ms) waits for the socket to be readable: True, False on timeout; it may
-    raise Halted. Name resolution failure raises OSError.
+    raise Halted. Name resolution failure raises OSError. hold: the board's, called for
+    the lookup, which cannot be sliced (sockets.resolve).
     """
-    addr = socket.getaddrinfo(host, port, 0, socket.SOCK_DGRAM)[0][-1]
+    end = hold() if hold else None
+    try:
+        addr = socket.getaddrinfo(host, port, 0, socket.SOCK_DGRAM)[0][-1]
+    finally:
+        if end:
+            end()
     s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     try:
         s.setblocking(False)
@@ -164,7 +170,8 @@ def _sync(m, servers, total, show):
                 break
             try:
                 utc = request(host, port, left // (len(servers) - i),
-                              lambda sock, ms: wait_for(m, sock, ms))
+                              lambda sock, ms: wait_for(m, sock, ms),
+                              getattr(m.board, "hold", None))
                 resolved += 1
             except OSError:
                 continue  # this name does not resolve: the next server

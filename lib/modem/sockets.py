@@ -36,12 +36,19 @@ def wait(s, mask, ms, kick):
         p.unregister(s)
 
 
-def resolve(host, port):
-    """The address of host (name resolution blocks: the one wait that cannot be sliced)."""
+def resolve(m, host, port, kind=socket.SOCK_STREAM):
+    """The address of host, or ATError(DNS_FAILED). Name resolution blocks inside the
+    network stack, the one wait that cannot be sliced: a board with a watchdog has it fed
+    meanwhile (board.hold, firmware/boot.py)."""
+    hold = getattr(m.board, "hold", None)
+    end = hold() if hold else None
     try:
-        return socket.getaddrinfo(host, port, 0, socket.SOCK_STREAM)[0][-1]
+        return socket.getaddrinfo(host, port, 0, kind)[0][-1]
     except (OSError, IndexError):
         raise K.ATError(K.DNS_FAILED)
+    finally:
+        if end:
+            end()
 
 
 def connect(addr, ms, kick):

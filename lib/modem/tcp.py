@@ -29,7 +29,7 @@ def otcp(m, name, op, args):
     port = p.get("TCPPORT", sid)
     if host in ANY_PEER or not port:
         raise K.ATError(K.BAD_PARAMETER)  # no server configured for this socket
-    s = sockets.connect(sockets.resolve(host, port), m.connect_ms, m.kick)
+    s = sockets.connect(sockets.resolve(m, host, port), m.connect_ms, m.kick)
     m.enter = lambda leftover: session(m, s, sid, leftover)
     return NOFINAL
 
@@ -93,7 +93,7 @@ def ltcpstart(m, name, op, args):
     host = p.get("TCPSERV", sid)
     allowed = None
     if host not in ANY_PEER:
-        allowed = sockets.peer_ip(sockets.resolve(host, port))
+        allowed = sockets.peer_ip(sockets.resolve(m, host, port))
     m.listener = Listener(sid, port, allowed)
 
 
