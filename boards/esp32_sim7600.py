@@ -35,7 +35,10 @@ RI = None  # ring indicator: not wired
 RTC = True  # the clock is machine.RTC
 FLASH_DIR = ""  # the parameters at the root of the littlefs filesystem
 WIND = True  # +WIND: 13 at start-up
-WDT_MS = 8000  # machine.WDT timeout in ms; None: no watchdog
+# machine.WDT timeout in ms; None: no watchdog. Longer than on rp2: the esp32 port's
+# getaddrinfo blocks in ESP-IDF with no MicroPython code running, so boot.hold's timer
+# cannot feed the watchdog during a name lookup; 30 s outlasts lwIP's DNS retries.
+WDT_MS = 30000
 SNTP_SERVERS = ("pool.ntp.org", "time.google.com", "time.cloudflare.com")
 # VERSION is left to the default; a board may set the exact string of the unit it replaces:
 # VERSION = "..."
