@@ -85,7 +85,7 @@ bench: $(HOSTMPY)/.built $(ROMDIR)/.built
 	$(BIN)/python tools/bench.py
 
 # The long soak tests (SOAK=1: pytest -m soak), then a table of their figures (tools/soak.py).
-soak: $(HOSTMPY)/.built
+soak: $(HOSTMPY)/.built $(ROMDIR)/.built
 	$(BIN)/python tools/soak.py
 
 clean:
