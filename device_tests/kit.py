@@ -16,13 +16,14 @@ class MemPort:
         self.wpollable = None
         self.baud = 115200
 
-    def readinto(self, mv):
-        n = min(len(mv), len(self.rx))
+    def readinto(self, mv, n=-1):
+        n = min(len(mv) if n < 0 else n, len(mv), len(self.rx))
         mv[:n] = self.rx[:n]
         self.rx = self.rx[n:]
         return n
 
-    def write(self, mv):
+    def write(self, mv, off=0, n=-1):
+        mv = mv[off:] if n < 0 else mv[off:off + n]
         self.tx += mv
         return len(mv)
 

@@ -67,7 +67,8 @@ class Port:
     pollable = wpollable = None
     internal = short = 0
 
-    def write(self, mv):
+    def write(self, mv, off=0, n=-1):
+        mv = mv[off:] if n < 0 else mv[off:off + n]
         self.tx += mv
         return len(mv)
 

@@ -233,6 +233,33 @@ def link_up(r):
     assert got.endswith(b"Ok_Info_GprsActivation\r\n"), got
 
 
+class UartPortTest(unittest.TestCase):
+    """uart.UartPort passes the pump's (buf, n) and (buf, off, n) to machine.UART, which
+    takes them as every MicroPython stream does: checked against one (io.BytesIO)."""
+
+    def setUp(self):
+        from modem.compat import MPY
+
+        if not MPY:
+            self.skipTest("MicroPython's stream arguments: the unix port or a board")
+
+    def test_readinto_takes_at_most_n_bytes_and_write_the_part_at_off(self):
+        import io
+
+        from modem.uart import UartPort
+
+        line = io.BytesIO(b"abcdef")
+        port = UartPort(line)
+        buf = bytearray(4)
+        self.assertEqual(port.readinto(buf, 2), 2)
+        self.assertEqual(buf, b"ab\x00\x00")
+        self.assertEqual(port.readinto(buf), 4)
+        self.assertEqual(buf, b"cdef")
+        self.assertEqual(port.write(memoryview(b"0123456789"), 3, 4), 4)
+        self.assertEqual(port.write(b"xyz", 1), 2)
+        self.assertEqual(line.getvalue(), b"abcdef3456yz")
+
+
 class LinesTest(unittest.TestCase):
     """DCD (out) and DTR (in) of the boards that wire them, on machine.Pin stand-ins."""
 

@@ -134,6 +134,16 @@ class DleTest(unittest.TestCase):
             f(memoryview(b)[256:], 1)
             self.assertEqual(b[256:], b"\x7f\xff")
 
+    def test_put_copies_n_bytes_to_the_offset_and_nothing_else(self):
+        for f in (dle.put, dle.put_py):
+            dst = bytearray(b"." * 10)
+            f(memoryview(b"abcdef"), 3, dst, 4)
+            self.assertEqual(dst, b"....abc...")
+            f(b"xyz", 0, dst, 0)
+            self.assertEqual(dst, b"....abc...")
+            f(b"XY", 2, memoryview(dst), 8)
+            self.assertEqual(dst, b"....abc.XY")
+
     def test_no_allocation_over_10000_calls(self):
         try:
             mem_alloc = gc.mem_alloc
@@ -151,6 +161,7 @@ class DleTest(unittest.TestCase):
         for _ in range(10000):
             m = enc(src, 256, a)
             dec(a, m, a, st)
+            dle.put(src, 200, a, 50)
         grown = mem_alloc() - before
         gc.enable()
         self.assertEqual(grown, 0)

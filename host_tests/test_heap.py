@@ -64,7 +64,8 @@ class Port:
     pollable = wpollable = None
     n = 0
 
-    def write(self, mv):
+    def write(self, mv, off=0, n=-1):
+        mv = mv[off:] if n < 0 else mv[off:off + n]
         k = len(mv)
         self.out[self.n:self.n + k] = mv
         self.n += k

@@ -271,7 +271,8 @@ class Throttle:
         self.owed = False
         self.calls = 0
 
-    def write(self, mv):
+    def write(self, mv, off=0, n=-1):
+        mv = mv[off:] if n < 0 else mv[off:off + n]
         self.calls += 1
         if self.calls % 2:
             self.owed = True
@@ -290,13 +291,13 @@ class Watch:
         self.wpollable = getattr(inner, "wpollable", None)
         self.bad_reads = 0
 
-    def readinto(self, mv):
+    def readinto(self, mv, n=-1):
         if self.other.owed:
             self.bad_reads += 1
-        return self.inner.readinto(mv)
+        return self.inner.readinto(mv, n)
 
-    def write(self, mv):
-        return self.inner.write(mv)
+    def write(self, mv, off=0, n=-1):
+        return self.inner.write(mv, off, n)
 
 
 def test_back_pressure_line_is_not_read_while_the_stream_is_owed_bytes(line, net):
@@ -424,7 +425,8 @@ def test_send_etx_after_abort_completes_a_cut_escape_pair():
         def __init__(self):
             self.out = bytearray()
 
-        def write(self, mv):
+        def write(self, mv, off=0, n=-1):
+            mv = mv[off:] if n < 0 else mv[off:off + n]
             self.out += mv
             return len(mv)
 
@@ -436,9 +438,9 @@ def test_send_etx_after_abort_completes_a_cut_escape_pair():
     assert bytes(port.out) == b"\x10\x03"
 
 
-def test_pump_under_micropython_moves_16mib_each_way_sha256_equal():
-    if not os.path.exists(MPY):
-        pytest.skip("no micropython")
+def pump_under_micropython(size, *args):
+    """device_tests/pump_e2e.py under the unix port (HEAP=64K) between the pty and a TCP
+    peer: size bytes each way, sha256 equal, the session ended by the peer; its stderr."""
     srv = socket.socket()
     srv.bind(("127.0.0.1", 0))
     srv.listen(1)
@@ -449,14 +451,15 @@ def test_pump_under_micropython_moves_16mib_each_way_sha256_equal():
     env = dict(os.environ, MICROPYPATH=str(built if built.exists() else ROOT / "lib"))
     proc = subprocess.Popen(
         [MPY, "-X", "heapsize=64K", str(ROOT / "device_tests" / "pump_e2e.py"),
-         str(srv.getsockname()[1])],
+         str(srv.getsockname()[1])] + list(args),
         stdin=master, stdout=master, stderr=subprocess.PIPE, env=env,
     )
+    err = b""
     try:
         srv.settimeout(10)
         peer, _ = srv.accept()
-        host_data = payload(16 * MiB)
-        peer_data = payload(16 * MiB)
+        host_data = payload(size)
+        peer_data = payload(size)
         expect_host_rx = enc(peer_data) + b"\x03"
         host_tx = Bg(write_all_fd, slave, enc(host_data))
         host_rx = Bg(read_fd, slave, len(expect_host_rx))
@@ -470,11 +473,31 @@ def test_pump_under_micropython_moves_16mib_each_way_sha256_equal():
             assert host_rx.get()[0] == sha(expect_host_rx)
         finally:
             peer.close()
-        assert proc.wait(10) == P.PEER_CLOSED, proc.stderr.read()
+        code = proc.wait(10)
+        err = proc.stderr.read()
+        assert code == P.PEER_CLOSED, err
     finally:
         if proc.poll() is None:
             proc.kill()
-        print("micropython exit", proc.wait(), proc.stderr.read().decode()[-2000:])
+        print("micropython exit", proc.wait(), (err or proc.stderr.read()).decode()[-2000:])
         os.close(slave)
         os.close(master)  # held to the end: the last bytes must not race the pty's hangup
         srv.close()
+    return err.decode()
+
+
+def test_pump_under_micropython_moves_16mib_each_way_sha256_equal():
+    if not os.path.exists(MPY):
+        pytest.skip("no micropython")
+    pump_under_micropython(16 * MiB)
+
+
+def test_pump_under_micropython_allocates_nothing_per_chunk():
+    """With the collector off, a session of 4 MiB each way allocates no more than one of
+    64 KiB: nothing per chunk (no memoryview of a buffer's part, no bytes), in the modem's
+    TCP way (TCPTXDELAY holding partial segments, reads at an offset, a tick)."""
+    if not os.path.exists(MPY):
+        pytest.skip("no micropython")
+    small = int(pump_under_micropython(64 * 1024, "alloc").split("alloc ")[1].split()[0])
+    big = int(pump_under_micropython(4 * MiB, "alloc").split("alloc ")[1].split()[0])
+    assert big <= small <= 512, (small, big)

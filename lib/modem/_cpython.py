@@ -68,15 +68,15 @@ class Stream:
     def fileno(self):
         return self.sock.fileno()
 
-    def readinto(self, mv):
+    def readinto(self, mv, n=-1):
         try:
-            return self.sock.recv_into(mv)
+            return self.sock.recv_into(mv, 0 if n < 0 else n)
         except BlockingIOError:
             return None
 
-    def write(self, mv):
+    def write(self, mv, off=0, n=-1):
         try:
-            return self.sock.send(mv)
+            return self.sock.send(mv[off:] if n < 0 else mv[off:off + n])
         except BlockingIOError:
             return None
 
@@ -109,15 +109,15 @@ class FdPort:
         self.wpollable = self.pollable if wfd == rfd else Fd(wfd)
         self.baud = 115200
 
-    def readinto(self, mv):
+    def readinto(self, mv, n=-1):
         try:
-            return os.readv(self._r, [mv])
+            return os.readv(self._r, [mv if n < 0 else mv[:n]])
         except BlockingIOError:
             return 0
 
-    def write(self, mv):
+    def write(self, mv, off=0, n=-1):
         try:
-            return os.write(self._w, mv)
+            return os.write(self._w, mv[off:] if n < 0 else mv[off:off + n])
         except BlockingIOError:
             return 0
 

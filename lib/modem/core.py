@@ -71,13 +71,13 @@ class Modem:
 
     def write(self, data):
         """All of data to the UART, waiting while it is full (never more than a while)."""
-        mv = memoryview(data)
         port = self.port
+        off = 0
         t0 = ticks_ms()
-        while mv:
-            n = port.write(mv)
+        while off < len(data):
+            n = port.write(data, off)
             if n:
-                mv = mv[n:]
+                off += n
                 t0 = ticks_ms()
             elif ticks_diff(ticks_ms(), t0) > _WRITE_GIVEUP_MS:
                 return  # nobody reads the line: drop the rest, keep running

@@ -14,8 +14,11 @@ state is new_state(): array('i') of [ST_DLE, ST_ETX, ST_USED]:
 
 mask7(buf, n): clear the top bit of buf[0:n] in place (FTPTYPE A uploads, spec 3.1.3).
 
-encode/decode/mask7 are the viper versions under MicroPython, else the pure-Python twins
-encode_py/decode_py/mask7_py (same signatures and results). Native code is here, in a module
+put(src, n, dst, off): copy src[0:n] to dst[off:off + n] (no memoryview of dst at off is
+    made: the pump's data path allocates nothing). src and dst must not overlap.
+
+encode/decode/mask7/put are the viper versions under MicroPython, else the pure-Python twins
+encode_py/decode_py/mask7_py/put_py (same signatures and results). Native code is here, in a module
 loaded once, and nowhere else: the unix port keeps 32 bytes of each load of a module with
 native code for ever, so a feature module (loaded and unloaded at will) must have none.
 """
@@ -88,9 +91,15 @@ def mask7_py(buf, n):
         buf[i] &= 0x7F
 
 
+def put_py(src, n, dst, off):
+    for i in range(n):
+        dst[off + i] = src[i]
+
+
 encode = encode_py
 decode = decode_py
 mask7 = mask7_py
+put = put_py
 VIPER = False
 
 if MPY:
@@ -156,9 +165,19 @@ if MPY:
                 b[i] = b[i] & 0x7F
                 i += 1
 
+        @micropython.viper
+        def _put_v(src, n: int, dst, off: int):
+            s = ptr8(src)  # noqa: F821
+            d = ptr8(dst)  # noqa: F821
+            i = 0
+            while i < n:
+                d[off + i] = s[i]
+                i += 1
+
         encode = _encode_v
         decode = _decode_v
         mask7 = _mask7_v
+        put = _put_v
         VIPER = True
     except (ImportError, AttributeError, SyntaxError, NotImplementedError):
         pass

@@ -168,12 +168,12 @@ class Ascii:
         self.s = s
         self.pollable = getattr(s, "pollable", s)
 
-    def write(self, mv):
-        dle.mask7(mv, len(mv))
-        return self.s.write(mv)
+    def write(self, mv, off=0, n=-1):
+        dle.mask7(mv, len(mv) if n < 0 else off + n)  # what went before off: already out
+        return self.s.write(mv, off, n)
 
-    def readinto(self, mv):
-        return self.s.readinto(mv)
+    def readinto(self, mv, n=-1):
+        return self.s.readinto(mv, n)
 
 
 def _line(m, c, ms):

@@ -94,6 +94,7 @@ class Pump:
         up_on = directions & UP
         dn_on = directions & DOWN
         upv = self._upv
+        dnv = self._dnv
         encv = self._encv
         ua = ub = 0  # host -> peer decoded bytes pending in _up: [ua, ub)
         da = db = 0  # peer -> host encoded bytes pending in _enc: [da, db)
@@ -134,46 +135,55 @@ class Pump:
                 if up_on and not etx and not end and (ua == ub or holding):
                     if ua == ub:
                         ua = ub = 0
-                        for k in range(plus):
-                            upv[k] = _PLUS
-                    v = upv if ub + plus == 0 else upv[ub + plus:]
+                        for i in range(plus):
+                            upv[i] = _PLUS
+                    k = ub + plus  # where the new bytes go in _up
+                    # Read at k > 0 into _dn, free between the steps of the loop (what the
+                    # peer sends goes from it to _enc at once), and put there: a view of
+                    # _up at k would be a new object for every chunk.
+                    out = upv if k == 0 else dnv
                     if lo is not None:
                         n = len(lo) - lo_off
-                        if n > len(v):
-                            n = len(v)
-                        src = lo[lo_off:]
+                        if n > RAW_SIZE - k:
+                            n = RAW_SIZE - k
+                        src = lo[lo_off:]  # the leftover: once, at the start of a session
                         lo_off += n
                         if lo_off == len(lo):
                             lo = None
                     else:
-                        n = port.readinto(v)
-                        src = v
+                        n = port.readinto(out, RAW_SIZE - k)
+                        src = out
                     if n:
                         progress = True
                         if ub == 0:
                             hold_t = now
                         if dlemode:
-                            j = dle.decode(src, n, v, st)
+                            j = dle.decode(src, n, out, st)
                             if st[1]:
                                 etx = True
                                 used = st[2]
-                                if src is v:
-                                    self._rest = v[used:n]
+                                if src is out:
+                                    self._rest = out[used:n]
                                 else:
                                     self._rest = src[used:]
                                     lo = None
-                            ub += j
                         else:
-                            if src is not v:
-                                v[0:n] = src[0:n]
-                            if (plus + n <= 3 and v[0] == _PLUS and (n < 2 or v[1] == _PLUS)
-                                    and (n < 3 or v[2] == _PLUS)
-                                    and (plus or ticks_diff(now, quiet_t) >= guard)):
-                                plus += n  # maybe the escape: held, not sent
-                                plus_t = now
-                            else:
-                                ub += plus + n
-                                plus = 0
+                            j = n
+                            if src is not out:
+                                out[0:n] = src[0:n]
+                        if k:
+                            dle.put(dnv, j, upv, k)
+                        if dlemode:
+                            ub += j
+                        elif (plus + n <= 3 and upv[k] == _PLUS
+                                and (n < 2 or upv[k + 1] == _PLUS)
+                                and (n < 3 or upv[k + 2] == _PLUS)
+                                and (plus or ticks_diff(now, quiet_t) >= guard)):
+                            plus += n  # maybe the escape: held, not sent
+                            plus_t = now
+                        else:
+                            ub += plus + n
+                            plus = 0
                         quiet_t = now
                         holding = (
                             txdelay_ms > 0 and ua == 0 and ub < RAW_SIZE and not etx
@@ -182,7 +192,7 @@ class Pump:
                 # _up -> stream
                 if ub > ua and not holding and not end:
                     try:
-                        w = stream.write(upv if ua == 0 and ub == RAW_SIZE else upv[ua:ub])
+                        w = stream.write(upv, ua, ub - ua)
                     except OSError as e:
                         w = None
                         end = self._fail(e)
@@ -207,7 +217,7 @@ class Pump:
                             db = r
                 # _enc -> host
                 if db > da:
-                    w = port.write(encv if da == 0 and db == ENC_SIZE else encv[da:db])
+                    w = port.write(encv, da, db - da)
                     if w:
                         da += w
                         progress = True
@@ -289,7 +299,7 @@ class Pump:
         off = 0
         t0 = ticks_ms()
         while off < len(buf):
-            off += self.port.write(mv[off:])
+            off += self.port.write(mv, off)
             if off < len(buf):
                 if ticks_diff(ticks_ms(), t0) > timeout_ms:
                     return False

@@ -11,11 +11,11 @@ class UartPort:
         self.wpollable = uart
         self.baud = 0
 
-    def readinto(self, mv):
-        return self.uart.readinto(mv) or 0
+    def readinto(self, mv, n=-1):
+        return self.uart.readinto(mv, n) or 0
 
-    def write(self, mv):
-        return self.uart.write(mv) or 0
+    def write(self, mv, off=0, n=-1):
+        return self.uart.write(mv, off, n) or 0
 
     def set_baud(self, baud):
         if baud != self.baud:
