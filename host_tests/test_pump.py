@@ -493,11 +493,14 @@ def test_pump_under_micropython_moves_16mib_each_way_sha256_equal():
 
 
 def test_pump_under_micropython_allocates_nothing_per_chunk():
-    """With the collector off, a session of 4 MiB each way allocates no more than one of
-    64 KiB: nothing per chunk (no memoryview of a buffer's part, no bytes), in the modem's
-    TCP way (TCPTXDELAY holding partial segments, reads at an offset, a tick)."""
+    """With the collector off, a session of 4 MiB each way (some 16,000 chunks) allocates
+    about what one of 64 KiB does: nothing per chunk (no memoryview of a buffer's part, no
+    bytes), in the modem's TCP way (TCPTXDELAY holding partial segments, reads at an offset,
+    a tick). What a session allocates at all is a few hundred bytes: the poller's entry for
+    the line or the stream, made again when one is waited on again after a pause, as many
+    times as the timing makes it (so not compared exactly)."""
     if not os.path.exists(MPY):
         pytest.skip("no micropython")
     small = int(pump_under_micropython(64 * 1024, "alloc").split("alloc ")[1].split()[0])
     big = int(pump_under_micropython(4 * MiB, "alloc").split("alloc ")[1].split()[0])
-    assert big <= small <= 512, (small, big)
+    assert small <= 1024 and big <= small + 1024, (small, big)

@@ -18,9 +18,15 @@ def boot(board_name="host", flash_dir=None, port=None, logger=log):
     del setup
     sys.modules.pop("modem.setup", None)
     delattr(sys.modules["modem"], "setup")
-    from .commands import spare, unload
+    from .commands import OVERLAYS, spare, unload
 
     unload(modem.params)
+    # Each feature module loaded once and dropped: the names it interns (qstrs, never freed)
+    # go to the bottom of the heap now, not into the spare piece when it is first lent to it
+    # (the spare would then never be had again).
+    for mod in OVERLAYS:
+        __import__("modem." + mod)
+        unload(modem.params)
     # The pump's code then its 2 KiB of buffers, while the heap is still in one piece
     # (loaded later, it would sit among a feature module's code and split the heap); then
     # the spare piece of heap that each feature module gets as it loads (commands.spare).

@@ -10,8 +10,8 @@ class Params:
         # name: value, the values set by load() (the setting module). The names are made
         # here, before that module's code is in the heap, not among it: see rehome.
         self.values = {}
-        for r in S.rows():
-            self.values[r[S.NAME]] = None
+        for name in S.names():
+            self.values[name] = None
         self.moved = False  # values made while the setting module was in the heap (rehome)
 
     def get(self, name, sock=0):
