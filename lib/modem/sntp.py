@@ -70,19 +70,16 @@ def _stop_line(pending):
         cr = pending.find(b"\r", cr + 1)
 
 
-def request(host, port, ms, wait, hold=None):
+def request(host, port, ms, wait, board=None):
     """UTC seconds since 1970 from one server, or None (timeout, or a reply not to trust).
 
     wait(sock, ms) waits for the socket to be readable: True, False on timeout; it may
-    raise Halted. Name resolution failure raises OSError. hold: the board's, called for
-    the lookup, which cannot be sliced (sockets.resolve).
+    raise Halted. Name resolution failure raises OSError (sockets.lookup, with the board's
+    watchdog held).
     """
-    end = hold() if hold else None
-    try:
-        addr = socket.getaddrinfo(host, port, 0, socket.SOCK_DGRAM)[0][-1]
-    finally:
-        if end:
-            end()
+    from . import sockets
+
+    addr = sockets.lookup(board, host, port, socket.SOCK_DGRAM)
     s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     try:
         s.setblocking(False)
@@ -170,8 +167,7 @@ def _sync(m, servers, total, show):
                 break
             try:
                 utc = request(host, port, left // (len(servers) - i),
-                              lambda sock, ms: wait_for(m, sock, ms),
-                              getattr(m.board, "hold", None))
+                              lambda sock, ms: wait_for(m, sock, ms), m.board)
                 resolved += 1
             except OSError:
                 continue  # this name does not resolve: the next server

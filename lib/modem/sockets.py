@@ -36,16 +36,22 @@ def wait(s, mask, ms, kick):
         p.unregister(s)
 
 
-def resolve(m, host, port, kind=socket.SOCK_STREAM):
-    """The address of host, or ATError(DNS_FAILED). Name resolution blocks inside the
-    network stack, the one wait that cannot be sliced: a board with a watchdog has it fed
-    meanwhile (board.hold, firmware/boot.py)."""
-    hold = getattr(m.board, "hold", None)
+def resolve(m, host, port):
+    """The address of host (lookup), or ATError(DNS_FAILED)."""
+    try:
+        return lookup(m.board, host, port, socket.SOCK_STREAM)
+    except (OSError, IndexError):
+        raise K.ATError(K.DNS_FAILED)
+
+
+def lookup(board, host, port, kind):
+    """The first address socket.getaddrinfo gives (OSError, IndexError when the name does
+    not resolve). It blocks inside the network stack, the one wait that cannot be sliced:
+    a board with a watchdog has it fed meanwhile (board.hold, firmware/boot.py)."""
+    hold = getattr(board, "hold", None)
     end = hold() if hold else None
     try:
         return socket.getaddrinfo(host, port, 0, kind)[0][-1]
-    except (OSError, IndexError):
-        raise K.ATError(K.DNS_FAILED)
     finally:
         if end:
             end()
