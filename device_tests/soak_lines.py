@@ -134,17 +134,21 @@ class Pipe:
     def __init__(self, heap="64K", flash=None, rom=False):
         self.dir = tempfile.TemporaryDirectory(prefix="gpx-soak-")
         self.err = open(os.path.join(self.dir.name, "stderr"), "w+b")
-        env = dict(os.environ, MICROPYPATH=os.path.join(ROOT, "build", "x64"))
+        # run in build/x64, the modules found from there, the image named from there: the
+        # heap's layout (and so what goes short) then does not depend on where the checkout
+        # is (a module's path is interned; sim.py does the same)
+        env = dict(os.environ, MICROPYPATH=".")
         size, script, image = "heapsize=" + heap, DRIVER, []
         self.pinned = 0
         if rom:
             self.pinned = sim.rom_pinned()
             size, script = "heapsize=%d" % sim.rom_heap(heap), ROM_PRELUDE + DRIVER
-            image = [sim.ROM_IMAGE]
+            image = [os.path.relpath(sim.ROM_IMAGE, sim.BUILD)]
         self.p = subprocess.Popen(
             [MICROPYTHON, "-X", size, "-c", script,
              flash or os.path.join(self.dir.name, "flash")] + image,
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.err, env=env, cwd=ROOT)
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.err, env=env,
+            cwd=sim.BUILD)
         self.buf = b""
         self.last = None
 

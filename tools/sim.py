@@ -21,6 +21,7 @@ import signal
 import subprocess
 import struct
 import sys
+import tempfile
 import termios
 import threading
 import time
@@ -194,9 +195,16 @@ class Sim:
             tty.setraw(inner)
             os.set_blocking(modem_fd, False)
             os.set_blocking(inner, False)
+        # The modem gets the flash folder by a name of fixed length, a link made here: the
+        # name lives in its heap, and a longer one would move everything after it (the runs
+        # at the heap's edge would then depend on where the folder is).
+        os.makedirs(flash, exist_ok=True)
+        self._alias = tempfile.mkdtemp(prefix="gpx-flash-")
+        alias = os.path.join(self._alias, "f")
+        os.symlink(os.path.abspath(flash), alias)
         self.proc = subprocess.Popen(
             command(runtime, heap, micropython, main, rom), stdin=modem_fd, stdout=modem_fd,
-            stderr=subprocess.PIPE, env=environment(runtime, flash, board, rom),
+            stderr=subprocess.PIPE, env=environment(runtime, alias, board, rom),
             cwd=workdir(runtime, rom), close_fds=True, start_new_session=True)
         self._inner = (modem_fd, inner) if baud else ()
         if baud:
@@ -238,6 +246,7 @@ class Sim:
                 pass
         if self.link and os.path.islink(self.link):
             os.unlink(self.link)
+        shutil.rmtree(self._alias, ignore_errors=True)  # the link, not the folder
         return self.proc.returncode
 
 
