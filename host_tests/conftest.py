@@ -17,7 +17,7 @@ MICROPYTHON = os.path.join(os.path.dirname(sys.executable), "micropython")
 @pytest.fixture(scope="session", autouse=True)
 def compiled():
     """The unix port runs the compiled modules: build them if `make` has not."""
-    subprocess.run(["make", "-s", "build/x64/.built"], cwd=ROOT, check=True)
+    subprocess.run(["make", "-s", "build/x64/.built", "build/rom/.built"], cwd=ROOT, check=True)
 
 
 class Line:

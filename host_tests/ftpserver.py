@@ -4,6 +4,7 @@ import logging
 import random
 import socket
 import threading
+import time
 import warnings
 
 from pyftpdlib.authorizers import DummyAuthorizer
@@ -59,12 +60,20 @@ class Scripted:
     line received is kept in .commands."""
 
     def __init__(self, data=b"", cut=0, after="reset", verdict="426 Connection closed.",
-                 greet=True, pasv=True, take=None):
+                 greet=True, pasv=True, take=None, trickle=0, pasv_reply=None,
+                 stranger=False):
         self.data, self.cut, self.after, self.verdict = data, cut, after, verdict
         self.take = take
         self.commands = []
         self.greet = greet  # False: never says a word
         self.pasv = pasv  # False: PASV refused (502), EPSV answered
+        self.trickle = trickle  # seconds between the bytes of the greeting
+        self.pasv_reply = pasv_reply  # the reply to PASV/EPSV, in place of a good one
+        # active mode: before the server's own data connection, one from 127.0.0.2 tries
+        # to send a file of its own and to read the upload; what it got is kept in .stolen
+        self.stranger = stranger
+        self.stolen = None
+        self.active = None  # the address PORT gave
         self.stored = None
         self.sock = socket.socket()
         self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -92,7 +101,12 @@ class Scripted:
             if not self.greet:
                 c.recv(1)  # until the client gives up
                 return
-            say("220 scripted")
+            if self.trickle:
+                for b in b"220 scripted\r\n":
+                    c.sendall(bytes([b]))
+                    time.sleep(self.trickle)
+            else:
+                say("220 scripted")
             for line in f:
                 cmd = line.decode().strip()
                 self.commands.append(cmd)
@@ -103,6 +117,12 @@ class Scripted:
                     say("230-Welcome.\r\n230-Second line.\r\n230 Logged in.")
                 elif verb in ("TYPE", "CWD"):
                     say("200 ok" if verb == "TYPE" else "250 ok")
+                elif verb in ("PASV", "EPSV") and self.pasv_reply:
+                    say(self.pasv_reply)
+                elif verb == "PORT":
+                    n = [int(x) for x in cmd[5:].split(",")]
+                    self.active = (".".join(map(str, n[:4])), n[4] << 8 | n[5])
+                    say("200 port ok")
                 elif verb in ("PASV", "EPSV") and (verb == "PASV") == self.pasv:
                     dl = socket.socket()
                     dl.bind(("127.0.0.1", 0))
@@ -113,9 +133,15 @@ class Scripted:
                     else:
                         say("229 Entering Extended Passive Mode (|||%d|)" % p)
                 elif verb == "RETR":
-                    d, _ = dl.accept()
                     say("150 here it comes")
+                    d = self._data(dl)
                     d.sendall(self.data[:self.cut])
+                    if self.after == "stall":  # the data stops, the connection stays
+                        d.settimeout(30)
+                        try:
+                            d.recv(1)  # until the client gives up
+                        except OSError:
+                            pass
                     if self.after == "reset":
                         d.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\1\0\0\0\0\0\0\0")
                     d.close()
@@ -123,8 +149,8 @@ class Scripted:
                         return
                     say(self.verdict)
                 elif verb == "STOR":
-                    d, _ = dl.accept()
                     say("150 send it")
+                    d = self._data(dl)
                     got = b""
                     while self.take is None or len(got) < self.take:
                         x = d.recv(65536 if self.take is None else self.take - len(got))
@@ -149,6 +175,42 @@ class Scripted:
             c.close()
             if dl is not None:
                 dl.close()
+
+    def _data(self, dl):
+        """The data connection: accepted (passive), or made to the PORT address (active),
+        after the stranger's try."""
+        if self.active is None:
+            return dl.accept()[0]
+        if self.stranger:
+            self.stolen = self._steal()
+        d = socket.socket()
+        d.bind(("127.0.0.1", 0))
+        d.connect(self.active)
+        return d
+
+    def _steal(self):
+        """From 127.0.0.2: connect to the modem's data port, offer a file, read what comes.
+        What it read (b"" when the modem closed it at once), or None if it could not
+        connect."""
+        s = socket.socket()
+        s.bind(("127.0.0.2", 0))
+        s.settimeout(2)
+        try:
+            s.connect(self.active)
+            try:
+                s.sendall(b"EVIL FILE")
+                got = b""
+                while True:
+                    x = s.recv(65536)
+                    if not x:
+                        return got
+                    got += x
+            except OSError:
+                return b""  # reset: closed at once
+        except OSError:
+            return None
+        finally:
+            s.close()
 
     def stop(self):
         self._stop = True

@@ -2,6 +2,7 @@
 server on loopback; end to end under the MicroPython runtime with 16 MiB each way."""
 import hashlib
 import os
+import socket
 import threading
 import time
 
@@ -318,14 +319,15 @@ HARMFUL = b"\rATE1\rAT&F\rAT#FTPSERV=\"elsewhere\"\r" + bytes(range(256))
 
 
 def upload_until_refused(m, chunk, limit=5000):
-    """As a host streaming a file: chunk after chunk until the modem says the upload failed
-    (ETX, #CME ERROR: 38016); returns what it said."""
+    """As a host streaming a file: chunk after chunk until the modem's lone ETX says the
+    upload failed; returns what the modem sent (the ETX: the result comes once the host
+    has ended its file, with its own ETX or by falling silent)."""
     for _ in range(limit):
         m.write(chunk)
         m.buf += m.read_some(0)
-        if cme(38016) in m.buf:
+        if ETX in m.buf:
             break
-    return m.read_until(cme(38016))
+    return m.read_until(ETX)
 
 
 @pytest.mark.parametrize("after", ["reset", "close"])
@@ -334,13 +336,13 @@ def test_the_rest_of_an_upload_cut_mid_file_is_drained_to_its_etx_not_run(m, srv
     try:
         configure(m, s.port)
         assert m.at("AT#FTPPUT", BEGIN) == BEGIN
-        assert upload_until_refused(m, dle_encode(HARMFUL)) == ETX + cme(38016)
-        # the rest of the file, then AT, written while the answer is read (were the file
-        # read as commands, the echo of it would fill the line)
+        assert upload_until_refused(m, dle_encode(HARMFUL)) == ETX
+        # the rest of the file, its ETX, then AT, written while the answer is read (were
+        # the file read as commands, the echo of it would fill the line)
         rest = dle_encode(HARMFUL * 1000) + ETX + b"AT\r"
         w = threading.Thread(target=m.write, args=(rest,), daemon=True)
         w.start()
-        assert m.read_until(OK, 30) == OK  # no echo, no ERROR: none of it was a command
+        assert m.read_until(OK, 30) == cme(38016) + OK  # no echo, no ERROR: no command
         w.join(10)
         assert len(s.stored) == 5000
         assert m.at("AT#FTPSERV?") == b'\r\n#FTPSERV: "127.0.0.1"\r\n' + OK
@@ -351,45 +353,50 @@ def test_the_rest_of_an_upload_cut_mid_file_is_drained_to_its_etx_not_run(m, srv
 
 
 def test_the_drain_carries_on_the_uploads_pending_dle(tmp_path):
-    from kit import Rig
-    from modem import dle, ftp
+    from kit import SessionPort
+    from modem import dle, pump as P
 
-    class Pump:  # the upload's decoder state: its last read ended with a DLE
-        state = dle.new_state()
-
-    Pump.state[dle.ST_DLE] = 1
-    r = Rig(str(tmp_path / "flash"))
-    r.port.rx += ETX + b"\rATE1\r" + DLE + DLE + DLE + ETX + ETX + b"AT\r"
-    assert bytes(ftp.drain(r.modem, Pump)) == b"AT\r"
-    assert r.port.take() == b""  # nothing echoed, nothing answered
+    port = SessionPort()
+    try:
+        p = P.Pump(port)
+        p.state[dle.ST_DLE] = 1  # the upload's last read ended with a DLE
+        port.rx += ETX + b"\rATE1\r" + DLE + DLE + DLE + ETX + ETX + b"AT\r"
+        assert bytes(p.drain(None, 1000)) == b"AT\r"
+        assert port.take() == b""  # nothing echoed, nothing answered
+    finally:
+        port.close()
 
 
 def test_no_drain_when_the_upload_failed_after_the_hosts_etx_was_read(tmp_path):
-    from kit import Rig
-    from modem import dle, ftp
+    from kit import SessionPort
+    from modem import pump as P
 
-    class Pump:  # the ETX was in the upload's last read, the commands after it kept
-        state = dle.new_state()
-
-        def rest():
-            return b"AT\r"
-
-    Pump.state[dle.ST_ETX] = 1
-    r = Rig(str(tmp_path / "flash"))
-    r.port.rx += b"AT#VSTATE\r"  # typed later: not the upload's, not to be dropped
-    assert bytes(ftp.drain(r.modem, Pump)) == b"AT\r"
-    assert bytes(r.port.rx) == b"AT#VSTATE\r"
+    port = SessionPort()
+    try:
+        p = P.Pump(port)
+        a, b = socket.socketpair()
+        port.rx += b"x\x03AT\r"
+        b.close()  # the data connection is gone: the upload fails on its last bytes
+        why = p.run(P.Stream(a), 1, P.UP)
+        port.rx += b"AT#VSTATE\r"  # typed later: not the upload's, not to be dropped
+        assert why in (P.HOST_ETX, P.ERROR)
+        assert bytes(p.drain(None, 1000)) == b"AT\r"
+        assert bytes(port.rx) == b"AT#VSTATE\r"
+        a.close()
+    finally:
+        port.close()
 
 
 def test_a_host_that_stops_without_its_etx_is_heard_again_after_a_silence(m):
+    m.modem.quiet_ms = 500
     s = Scripted(take=5000, after="reset")
     try:
         configure(m, s.port)
         assert m.at("AT#FTPPUT", BEGIN) == BEGIN
-        assert upload_until_refused(m, b"y" * 1000) == ETX + cme(38016)
+        assert upload_until_refused(m, b"y" * 1000) == ETX
         m.write(b"y" * 1000 + b"\rATE1\r")  # still the file: dropped
-        time.sleep(3.5)  # the host gave up on its upload without an ETX (2 s: heard again)
-        assert m.at("AT") == OK
+        assert m.read_until(cme(38016), 10) == cme(38016)  # once the host is silent
+        assert m.at("AT") == OK  # no echo: ATE1 was not run
     finally:
         s.stop()
 
@@ -514,7 +521,7 @@ def mp_modem(tmp_path, heap):
 def test_e2e_16_mib_each_way_under_micropython(tmp_path, root, srv, mode):
     payload = bytes(range(256)) * (SIZE // 256)
     digest = hashlib.sha256(payload).hexdigest()
-    s, line = mp_modem(tmp_path, "64K")  # the brief's heap
+    s, line = mp_modem(tmp_path, "128K")  # code in the heap (make deploy), as on a board
     try:
         for cmd in ('AT#FTPSERV="127.0.0.1"', "AT#FTPPORT=%d" % srv.port,
                     'AT#FTPUN="%s"' % USER, 'AT#FTPPW="%s"' % PASSWORD, "AT#FTPMODE=%d" % mode,

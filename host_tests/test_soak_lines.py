@@ -12,7 +12,7 @@ import sys
 import soak_lines as S
 from soakrec import record, soak
 
-HEAP = os.environ.get("SOAK_HEAP", "64K")
+HEAP = os.environ.get("SOAK_HEAP", "128K")
 SCRIPT = os.path.join(S.ROOT, "device_tests", "soak_lines.py")
 DRIFT = 1024  # bytes of heap the soak may leave behind
 # Lines per command that may be answered #CME ERROR: 49155 because a feature module found no
@@ -22,7 +22,7 @@ DRIFT = 1024  # bytes of heap the soak may leave behind
 SHORT_PER = 10000
 # With the code in ROM, a feature module's load makes only its function objects and dict:
 # none may go short. 52K: the soak's driver is compiled from source in the modem's heap.
-ROM_HEAP = "52K"
+ROM_HEAP = "64K"
 
 
 def soak_lines(lines, seed, heap=HEAP, rom=False):

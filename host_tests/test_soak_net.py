@@ -10,7 +10,7 @@ from servers import TcpPeer, dle_encode, echo
 from soakrec import soak
 from test_pressure import faults, heaps, open_fds, probed_modem
 
-HEAP = "64K"  # the MicroPython heap; 96K is make run's default
+HEAP = "128K"  # the MicroPython heap with the code in it (make deploy)
 CYCLES, SOAK_CYCLES = 200, 10000
 TRANSFERS, SOAK_TRANSFERS = 20, 1000
 HEAP_SLACK = 64  # bytes the heap may move from session to session once warmed up

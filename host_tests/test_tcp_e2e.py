@@ -14,7 +14,7 @@ SIZE = 16 * 1024 * 1024
 
 @pytest.fixture
 def mp(tmp_path):
-    s = start("micropython", tmp_path / "flash", heap="64K")
+    s = start("micropython", tmp_path / "flash", heap="128K")
     line = Line(s.name)
     line.cmd("ATE0")
     line.cmd("AT+CGATT=1")

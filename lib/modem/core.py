@@ -13,10 +13,12 @@ _BS = const(8)
 _DEL = const(127)
 _ETX = const(3)
 _WRITE_GIVEUP_MS = const(2000)
+_SLICE_MS = const(100)  # a wait is cut into slices this long, the watchdog fed between
+PENDING_MAX = const(1024)  # typed ahead while a command runs; more waits on the line
 
 
-def _quiet(what):
-    pass
+class Halted(Exception):
+    """A wait was ended by a line the host typed meanwhile (AT+EGNTP=0)."""
 
 
 class Modem:
@@ -30,12 +32,14 @@ class Modem:
         self._n = 0
         self._overflow = False
         self._last = None
+        self._repeat = False  # A/ ended the line: the last command again
         self._rx = bytearray(_RX)
         self._rxmv = memoryview(self._rx)
         self._poller = None
         self._first = True
         self.after_ok = None
-        self.pending = bytearray()  # what the host sent while a command was running
+        self.pending = bytearray()  # what the host sent while a command was running (feed)
+        self.held = []  # unsolicited lines held during a data session (_hold)
         self.enter = None  # set by a command that opens a data session: enter(leftover)
         self.listener = None  # a TCP server socket waiting for its peer (tcp.Listener)
         # the data pump's buffers (pump.BUF_SIZE bytes), or None: made with the pump
@@ -47,6 +51,9 @@ class Modem:
         # here and not in the feature modules, which are unloaded after use
         self.connect_ms = 20000
         self.reply_ms = 20000
+        # how long the host must be silent after a session the network ended, before the
+        # modem answers and reads commands again (pump.drain)
+        self.quiet_ms = 1000
         link.on_lost.append(self.close_listener)
         self.echo = 1
         self.cmee = 1
@@ -117,8 +124,14 @@ class Modem:
         unsolicited is printed inside a session); true ends the session: True when the link
         is lost, 6 (pump's _HANGUP) when the host hung up, ended as its ETX would."""
         self.kick()
-        self.link.tick(_quiet)
+        self.link.tick(self._hold)
         return not self.link.up or (self.hangup() and 6)
+
+    def _hold(self, what):
+        """An unsolicited line during a data session (+CGREG: 0 when the link is lost), held
+        for after it; a lost link's code is the session's own result."""
+        if isinstance(what, str):
+            self.held.append(what)
 
     def hangup(self):
         """True when the host has dropped its DTR line in a data session (a board with DTR)."""
@@ -138,56 +151,118 @@ class Modem:
             self.listener.close()
             self.listener = None
 
+    # ---- waiting ----
+
+    def wait(self, obj, mask, ms, stop=None):
+        """The wait of a command (a connection, a server's reply or answer): up to ms for
+        obj to be ready for mask (POLLIN, POLLOUT). Returns its events, 0 at the deadline.
+        The watchdog is fed every _SLICE_MS. What the host types meanwhile is kept in order
+        in self.pending, taken once the command has answered (feed); past PENDING_MAX it is
+        left on the line, whose flow control holds the host. stop: command lines (upper
+        case, no spaces) that end the wait when the host types one: Halted (the line stays
+        in pending, to be run and answered in its turn)."""
+        port = self.port
+        p = Poller()
+        p.register(obj, mask)
+        if port.pollable is not None:
+            p.register(port.pollable, POLLIN)
+        t0 = ticks_ms()
+        try:
+            if stop and _typed(self.pending, stop):
+                raise Halted()  # typed ahead with the command itself
+            while True:
+                self.kick()
+                room = PENDING_MAX - len(self.pending)
+                if room > 0:
+                    n = port.readinto(self._rxmv, room if room < _RX else _RX)
+                    if n:
+                        self.pending += self._rxmv[:n]
+                        if stop and _typed(self.pending, stop):
+                            raise Halted()
+                        if n == room and port.pollable is not None:
+                            p.unregister(port.pollable)  # full: the host waits
+                left = ms - ticks_diff(ticks_ms(), t0)
+                if left <= 0:
+                    return 0
+                for o, ev in p.ipoll(left if left < _SLICE_MS else _SLICE_MS):
+                    if o is obj:
+                        return ev
+        finally:
+            p.unregister(obj)
+            if port.pollable is not None:
+                p.unregister(port.pollable)
+
     # ---- input ----
 
-    def feed(self, data, echo=True):
-        """Bytes from the UART in command mode. Each line is echoed (ATE1) before it runs;
-        a command that opens a data session (self.enter) takes the bytes after its line."""
+    def feed(self, data):
+        """Bytes from the UART in command mode, taken in order. Each line is echoed (ATE1) as
+        it is typed and run when it ends; the bytes after it wait in self.pending, where a
+        command's waits (Modem.wait) put what the host types meanwhile, and are taken once it
+        has answered. A command that opens a data session (self.enter) gets them as its
+        first data."""
+        while data:
+            i = self._scan(data)
+            if i < 0:
+                return  # no line ended: its bytes are in the line buffer
+            self.pending = bytearray(data[i:])  # (empty here: taken as data before)
+            if self._run_line():
+                data = self._session(self.pending)
+            else:
+                data = self.pending
+            self.pending = bytearray()
+
+    def _scan(self, data):
+        """Bytes into the line buffer, echoed, up to the end of a line (CR, or A/): the index
+        after it, or -1 when data ended first."""
         line = self._line
-        start = 0
-        i = 0
         n = len(data)
-        while i < n:
+        for i in range(n):
             c = data[i]
-            i += 1
-            run = False
             if c == _CR:
-                run = True
-            elif c == _LF:
+                self._echo(data, i + 1)
+                return i + 1
+            if c == _LF:
                 continue
-            elif c == _BS or c == _DEL:
+            if c == _BS or c == _DEL:
                 if self._n:
                     self._n -= 1
             elif c == _ETX and self.listener is not None:
+                self._echo(data, i)
                 self.close_listener()  # the host gives up waiting for its peer (spec 4.2.1)
                 self._n = 0
                 self.result("OK")
-                start = i
+                return i + 1
             elif self._n >= LINE_MAX:
                 self._overflow = True
             else:
                 line[self._n] = c
                 self._n += 1
-                run = self._n == 2 and c == 47 and line[0] in b"Aa"  # "A/"
-            if not run:
-                continue
-            if echo and self.echo:
-                self.write(data[start:i])
-            start = i
-            if c == _CR:
-                self._end_line()
+                if self._n == 2 and c == 47 and line[0] in b"Aa":  # "A/"
+                    self._echo(data, i + 1)
+                    self._repeat = True
+                    return i + 1
+        self._echo(data, n)
+        return -1
+
+    def _echo(self, data, end):
+        """Echo data[:end] (ATE1): what _scan has taken of it."""
+        if self.echo and end:
+            self.write(data[:end] if end < len(data) else data)
+
+    def _run_line(self):
+        """The line in the buffer, run (or A/: the last one again). True when it opened a
+        data session (self.enter)."""
+        if self._repeat:
+            self._repeat = False
+            self._n = 0
+            self._overflow = False
+            if self._last:
+                self.execute(self._last)
             else:
-                self._n = 0
-                self._overflow = False
-                if self._last:
-                    self.execute(self._last)
-                else:
-                    self.result("ERROR")
-            if self.enter is not None:
-                self._session(data[i:])  # the bytes after the line are its data
-                return
-        if start < n and echo and self.echo:
-            self.write(data[start:])
+                self.result("ERROR")
+        elif self._n or self._overflow:
+            self._end_line()
+        return self.enter is not None
 
     def _end_line(self):
         n = self._n
@@ -206,18 +281,19 @@ class Modem:
             return  # an empty line gets no answer, as on a real modem
         self._last = text
         self.execute(text)
-        if self.pending:
-            data = self.pending
-            self.pending = bytearray()
-            self.feed(data, False)
 
     def execute(self, text):
         """Run one command line and print its final result."""
         self._first = True
         self.after_ok = None
         try:
-            for _ in parse(text):  # the whole line checked first: a malformed one runs nothing
-                pass
+            # The whole line is checked first: a malformed line, or one naming a command
+            # the modem does not know, runs nothing (ERROR). Then its commands run in
+            # order; the first that fails gives the answer and the rest do not run, while
+            # those before it have run (V.250 5.2.1).
+            for name, _, _ in parse(text):
+                if commands.lookup(name) is None:
+                    raise ATError(ERROR)
             final = None
             for name, op, args in parse(text):  # a command at a time: a long line of them
                 # never needs them all in the heap at once
@@ -262,7 +338,7 @@ class Modem:
         """Parameters loaded (unless modem.main has: status is what its load said), the
         line's speed set, +WIND: 13."""
         if status is None:
-            status = self.params.load()
+            status = self.params.load_at_start()
         if self.log:
             self.log("parameters: " + status)
         self.port.set_baud(self.params.get("IPR"))
@@ -303,17 +379,30 @@ class Modem:
         c = lis.accept()
         if c is not None:
             self.enter = lambda leftover: __import__("modem.tcp").tcp.accepted(self, c)
-            self._session(None)
+            self.feed(self._session(None))
 
     def _session(self, leftover):
-        """Run the data session self.enter (DCD asserted meanwhile); what the host sent after
-        its end is read as commands, once its module is unloaded (settle)."""
+        """Run the data session self.enter (DCD asserted meanwhile); returns what the host
+        sent after its end (the next commands, a copy), once its module is unloaded
+        (settle)."""
         lines = self.lines
         if lines:
             lines.carrier(1)
         rest = self._run(leftover)
+        rest = bytes(rest) if rest else b""
         if lines:
             lines.carrier(0)
+        for what in self.held:
+            self.say(what)
+        self.held = []
         commands.settle(self)
-        if rest:
-            self.feed(bytes(rest))
+        return rest
+
+
+def _typed(pending, lines):
+    """True when one of lines (upper case, no spaces) is a whole line in pending."""
+    for line in bytes(pending).upper().replace(b" ", b"").replace(b"\n", b"").split(b"\r")[:-1]:
+        for want in lines:
+            if line.endswith(want):
+                return True
+    return False

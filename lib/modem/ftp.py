@@ -2,6 +2,8 @@
 is a non-blocking socket, its replies waited for in slices that feed the watchdog; the file
 goes through the pump. Loaded on first use.
 """
+import os
+
 from . import dle
 from . import pump as P
 from . import sockets
@@ -16,7 +18,6 @@ from .compat import const
 
 _LINE_MAX = const(256)  # a reply line is cut here (the rest of it is read and dropped)
 _QUIT_MS = const(2000)  # how long the server may take to answer QUIT
-_DRAIN_QUIET_MS = const(2000)  # see drain()
 _SHUT_WR = const(1)  # socket.SHUT_WR, on lwIP as on POSIX
 
 
@@ -79,12 +80,16 @@ def _open(m, c, ip, get):
             r = _cmd(m, c, "PASV")
             n = _numbers(r)
             if r[0] == 50 and len(n) >= 6:
+                if n[-2] > 255 or n[-1] > 255:
+                    raise K.ATError(K.OPEN_FAILED)
                 port = n[-2] << 8 | n[-1]
             else:  # PASV refused: the extended form
                 n = _numbers(_cmd(m, c, "EPSV", 50))
                 if not n:
                     raise K.ATError(K.OPEN_FAILED)
                 port = n[-1]
+            if not 0 < port < 65536:
+                raise K.ATError(K.OPEN_FAILED)  # not a port: a bad reply like any other
             # the server's own address, not the one in the reply (it may be private or 0)
             d = sockets.connect(sockets.resolve(m, ip, port), m.connect_ms, m.kick)
         else:
@@ -92,12 +97,8 @@ def _open(m, c, ip, get):
             _cmd(m, c, "PORT %s,%d,%d" % (mine.replace(".", ","), port >> 8, port & 255), 50)
         _cmd(m, c, ("RETR " if get else "STOR ") + p.get(
             "FTPGETFILENAME" if get else "FTPPUTFILENAME"), 49)  # 150, 125
-        if lis is not None:  # the server's data connection, 38016 when it does not come
-            sockets.wait(lis, T.POLLIN, m.reply_ms, m.kick)
-            try:
-                d = lis.accept()[0]
-            except OSError:
-                raise K.ATError(K.OPEN_FAILED)
+        if lis is not None:
+            d = _accept(m, lis, ip)
     except Exception:
         _close(d)
         raise
@@ -105,6 +106,24 @@ def _open(m, c, ip, get):
         if lis is not None:
             lis.close()
     return d
+
+
+def _accept(m, lis, ip):
+    """Active mode: the server's data connection, from the control connection's peer (ip)
+    only: a connection from any other address is closed at once and the wait goes on;
+    38016 when none comes within reply_ms."""
+    t0 = T.ticks_ms()
+    while True:
+        left = m.reply_ms - T.ticks_diff(T.ticks_ms(), t0)
+        if left <= 0 or not sockets.wait(lis, T.POLLIN, left, m.kick):
+            raise K.ATError(K.OPEN_FAILED)
+        try:
+            d, addr = lis.accept()
+        except OSError:
+            continue
+        if sockets.peer_ip(addr) == ip:
+            return d
+        d.close()  # a stranger: it neither feeds the host a file nor gets its upload
 
 
 def session(m, c, d, get, leftover):
@@ -115,10 +134,13 @@ def session(m, c, d, get, leftover):
     if not get and m.params.get("FTPTYPE") == "A":
         stream = Ascii(stream)
     try:
-        why = pump.run(stream, 1, P.DOWN if get else P.UP, leftover, m.session_tick)
+        why = pump.run(stream, 1, P.DOWN if get else P.UP, leftover, m.session_tick, 0,
+                       m.reply_ms)
+        code, rest = sockets.end(m, pump, None, why, not get)
     finally:
         _close(d)  # the server sees the end of an upload
-    code = sockets.failure(m, pump, why)
+    if get and why == P.HOST_ETX:
+        code = K.OPEN_FAILED  # the host stopped the download: the file is not whole
     if not code:
         try:
             if _reply(m, c)[0] != 50:  # 226 (or 250): the server has it all
@@ -130,34 +152,7 @@ def session(m, c, d, get, leftover):
         m.say(code)
     else:
         m.result("OK")
-    if why != P.HOST_ETX and not get:
-        return drain(m, pump)  # the upload failed mid-file: the host is still sending it
-    return pump.rest()
-
-
-def drain(m, pump):
-    """The rest of a failed upload, read from the host up to its ETX and dropped (none of it
-    is a command); returns what followed the ETX. A host that stops sending without its ETX
-    (it saw the error) is given up on after _DRAIN_QUIET_MS of silence, or when it hangs up.
-    The pump's decoder state (dle: pending DLE, ETX seen, bytes used) carries on: a DLE at
-    the end of its last read escapes the next byte; an ETX it has read already (the upload
-    failed on its last bytes) ends the drain at once."""
-    st = pump.state
-    if st[1]:
-        return pump.rest()
-    rx = m._rxmv
-    t0 = T.ticks_ms()
-    while T.ticks_diff(T.ticks_ms(), t0) < _DRAIN_QUIET_MS and not m.hangup():
-        m.kick()
-        n = m.port.readinto(rx)
-        if n:
-            t0 = T.ticks_ms()
-            dle.decode(rx, n, rx, st)
-            if st[1]:
-                return rx[st[2]:n]
-        else:
-            T.sleep_ms(10)
-    return None
+    return rest
 
 
 class Ascii:
@@ -176,9 +171,9 @@ class Ascii:
         return self.s.readinto(mv, n)
 
 
-def _line(m, c, ms):
+def _line(m, c, deadline):
     """One line of a reply, cut at _LINE_MAX: a byte at a time from the non-blocking control
-    connection c, each waited for up to ms in slices that feed the watchdog."""
+    connection c, waited for until deadline (ticks_ms) in slices that feed the watchdog."""
     b = bytearray()
     while True:
         try:
@@ -186,7 +181,8 @@ def _line(m, c, ms):
         except OSError as e:
             if e.args[0] not in T.BUSY_ERRNOS:
                 raise
-            if not sockets.wait(c, T.POLLIN, ms, m.kick):
+            left = T.ticks_diff(deadline, T.ticks_ms())
+            if left <= 0 or not sockets.wait(c, T.POLLIN, left, m.kick):
                 raise OSError(110)  # no reply in time
             continue
         if not ch:
@@ -199,14 +195,15 @@ def _line(m, c, ms):
 
 def _reply(m, c, ms=0):
     """The last line of one reply; a multi-line reply (123-...) is read to its 123 line.
-    ms: how long the server may take (m.reply_ms unless given)."""
-    ms = ms or m.reply_ms
-    r = _line(m, c, ms)
+    ms: how long the whole reply may take (m.reply_ms unless given), however the server
+    trickles it."""
+    deadline = T.ticks_add(T.ticks_ms(), ms or m.reply_ms)
+    r = _line(m, c, deadline)
     if r[3:4] == b"-":
         end = r[:3]
         r = b""
         while r[:3] != end or r[3:4] not in (b" ", b"\r", b""):
-            r = _line(m, c, ms)
+            r = _line(m, c, deadline)
     if len(r) < 3:
         raise OSError(71)  # not an FTP reply
     return r
@@ -246,7 +243,7 @@ def _listen(m, c):
         mine = m.link.my_ip
         if not mine or mine == "0.0.0.0":
             mine = "127.0.0.1"
-    port = 49152 + T.ticks_ms() % 16000
+    port = 49152 + int.from_bytes(os.urandom(2), "big") % 16000  # not to be guessed
     for _ in range(16):
         try:
             return sockets.listen(port, 1), port, mine

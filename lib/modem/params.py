@@ -30,6 +30,17 @@ class Params:
 
         return load(self)
 
+    def load_at_start(self):
+        """load() at start-up, where the heap is at its emptiest: a saved file that still
+        cannot be parsed in it (made to exhaust it) is kept as <name>.bad and the modem
+        starts on defaults, never in a reset loop."""
+        try:
+            return self.load()
+        except MemoryError:
+            from .setting import set_aside
+
+            return set_aside(self)
+
     def save(self):
         from .setting import save
 
@@ -67,7 +78,7 @@ def fmt(row, v):
     if k == "S" or k == "H":
         return '"' + v + '"'
     if k == "U":
-        return "%d,%d" % (v[0], v[1])
+        return "-0,%d" % -v[1] if v[1] < 0 else "%d,%d" % (v[0], v[1])
     return str(v)
 
 

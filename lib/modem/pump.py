@@ -66,6 +66,8 @@ class Pump:
         self.errno = 0
         self.dlemode = 1
         self.guard_ms = GUARD_MS
+        self._ua = self._ub = 0  # host -> peer bytes still owed to the stream at the end
+        self.host_done = False  # the host ended the session itself (its ETX, +++, DTR)
 
     def rest(self):
         """Host bytes after the session's end (after the ETX): the next AT commands.
@@ -75,8 +77,9 @@ class Pump:
         """
         return self._rest
 
-    def run(self, stream, dlemode, directions, leftover=None, tick=None, txdelay_ms=0):
-        """Move one session; return HOST_ETX, PEER_CLOSED, ERROR or ABORT.
+    def run(self, stream, dlemode, directions, leftover=None, tick=None, txdelay_ms=0,
+            idle_ms=0):
+        """Move one session; return HOST_ETX, PEER_CLOSED, ERROR, ABORT or ESCAPE.
 
         stream: pump.Stream (readinto/write; polled as stream.pollable, or itself).
         dlemode: 0 passthrough, 1 DLE/ETX.
@@ -85,12 +88,20 @@ class Pump:
         6 (_HANGUP) ends a session that reads the line as the host's ETX would (HOST_ETX;
         what was still to go to the host is dropped), any other session as ABORT.
         txdelay_ms: hold a partial buffer of host bytes up to this long (0: send at once).
+        idle_ms: a stream that the pump waits on this long without a byte moving has
+        stalled: ERROR (errno 110), as if it had timed out (0: wait for ever).
+
+        A DOWN session (FTPGET) carries no host data: what the host types meanwhile is
+        kept for after it (rest()), except an ETX, which ends the session (HOST_ETX) once
+        what was pending for the host and the lone ETX are out.
+        After PEER_CLOSED, ERROR or ABORT the host may still be sending: drain() reads it.
         """
         port = self.port
         st = self.state
         dle.reset(st)
         self.errno = 0
         self.dlemode = dlemode
+        self.host_done = False
         up_on = directions & UP
         dn_on = directions & DOWN
         upv = self._upv
@@ -98,15 +109,14 @@ class Pump:
         encv = self._encv
         ua = ub = 0  # host -> peer decoded bytes pending in _up: [ua, ub)
         da = db = 0  # peer -> host encoded bytes pending in _enc: [da, db)
+        kept = 0  # DOWN: host bytes kept in _up for after the session: [0, kept)
         self._rest = upv[0:0]
         lo = None
         lo_off = 0
         if leftover is not None and len(leftover):
-            if up_on:
-                lo = leftover
-            else:
-                self._rest = leftover
-        etx = False  # host sent ETX: drain what is pending both ways, then HOST_ETX
+            lo = leftover
+        etx = False  # host sent ETX (or +++): drain what is pending both ways, then return
+        escape = False  # DLEMODE 0: the +++ escape, returned as ESCAPE once the peer has all
         end = 0  # PEER_CLOSED or ERROR: drain what is pending for the host, then return it
         etx_out = False
         hold_t = 0
@@ -115,7 +125,7 @@ class Pump:
         # DLEMODE 0 escape: up to three '+' held at _up[ub:ub + plus], not yet data
         guard = self.guard_ms
         plus = 0
-        plus_t = quiet_t = now
+        plus_t = quiet_t = stall_t = now
         try:
             while True:
                 progress = False
@@ -129,9 +139,29 @@ class Pump:
                 # host -> (decode) -> _up
                 if plus and ticks_diff(now, plus_t) >= guard:
                     if plus == 3:
-                        return ESCAPE
-                    ub += plus  # fewer than three: they were data after all
-                    plus = 0
+                        etx = escape = True  # what the peer is owed goes first
+                        plus = 0
+                    else:
+                        ub += plus  # fewer than three: they were data after all
+                        plus = 0
+                if not up_on and not etx and not end and kept < RAW_SIZE:
+                    n = self._keep(lo, lo_off, kept)
+                    if lo is not None:
+                        lo_off += n
+                        if lo_off == len(lo):
+                            lo = None
+                    if n:
+                        progress = True
+                        e = _find_etx(upv, kept, n)
+                        if e >= 0:  # the host stops the download: its ETX taken out
+                            put_back = kept + n - e - 1
+                            # a copy down by one byte: put reads ahead of where it writes
+                            dle.put(upv[e + 1:kept + n], put_back, upv, e)
+                            kept = e + put_back
+                            etx = True
+                        else:
+                            kept += n
+                        self._rest = upv[0:kept]
                 if up_on and not etx and not end and (ua == ub or holding):
                     if ua == ub:
                         ua = ub = 0
@@ -190,7 +220,7 @@ class Pump:
                             and ticks_diff(now, hold_t) < txdelay_ms
                         )
                 # _up -> stream
-                if ub > ua and not holding and not end:
+                if up_on and ub > ua and not holding and not end:
                     try:
                         w = stream.write(upv, ua, ub - ua)
                     except OSError as e:
@@ -199,6 +229,7 @@ class Pump:
                     if w:
                         ua += w
                         progress = True
+                        stall_t = now
                 # stream -> (encode) -> _enc
                 if dn_on and not etx and not end and da == db:
                     da = db = 0
@@ -209,6 +240,7 @@ class Pump:
                         end = self._fail(e)
                     if r is not None:
                         progress = True
+                        stall_t = now
                         if r == 0:
                             end = PEER_CLOSED
                         elif dlemode:
@@ -222,7 +254,7 @@ class Pump:
                         da += w
                         progress = True
                 if da == db:
-                    if end and dlemode and not etx_out:
+                    if (end or (etx and not up_on)) and dlemode and not etx_out:
                         self._enc[0] = _ETX  # the lone ETX, after all the peer's bytes
                         da = 0
                         db = 1
@@ -230,8 +262,9 @@ class Pump:
                         progress = True
                     elif end:
                         return end
-                    if etx and ua == ub:
-                        return HOST_ETX
+                    elif etx and ua == ub:
+                        self.host_done = True
+                        return ESCAPE if escape else HOST_ETX
                 now = ticks_ms()
                 if tick is not None and ticks_diff(now, next_tick) >= 0:
                     next_tick = ticks_add(now, TICK_MS)
@@ -248,13 +281,14 @@ class Pump:
                 pm = 0
                 wm = 0
                 sm = 0
-                if up_on and not etx and not end and lo is None and (ua == ub or holding):
+                if not etx and not end and lo is None and (
+                        (up_on and (ua == ub or holding)) or (not up_on and kept < RAW_SIZE)):
                     pm = POLLIN
                 if db > da:
                     wm = POLLOUT
                 if dn_on and not etx and not end and da == db:
                     sm = POLLIN
-                if ub > ua and not holding and not end:
+                if up_on and ub > ua and not holding and not end:
                     sm |= POLLOUT
                 if port.wpollable is port.pollable:
                     self._want(port.pollable, pm | wm)
@@ -262,6 +296,12 @@ class Pump:
                     self._want(port.pollable, pm)
                     self._want(port.wpollable, wm)
                 self._want(getattr(stream, "pollable", stream), sm)
+                if not sm or not idle_ms:
+                    stall_t = now  # only a wait on the stream counts
+                elif ticks_diff(now, stall_t) >= idle_ms:
+                    self.errno = 110  # ETIMEDOUT
+                    end = ERROR
+                    continue
                 ms = TICK_MS
                 if plus and ms > guard - ticks_diff(now, plus_t):
                     ms = max(0, guard - ticks_diff(now, plus_t))
@@ -277,9 +317,107 @@ class Pump:
         finally:
             self._da = da
             self._db = db
-            for obj in self._masks:
-                self._poll.unregister(obj)
-            self._masks.clear()
+            self._ua = ua
+            self._ub = ub
+            if etx:
+                self.host_done = True
+            if lo is not None and not up_on:  # more typed ahead than _up holds: kept too
+                self._rest = bytes(upv[0:kept]) + bytes(lo[lo_off:])
+            self._unwant()
+
+    def _keep(self, lo, lo_off, kept):
+        """DOWN: host bytes (the leftover first, then the line) put at _up[kept:]; how many."""
+        room = RAW_SIZE - kept
+        if lo is not None:
+            n = len(lo) - lo_off
+            if n > room:
+                n = room
+            dle.put(lo[lo_off:], n, self._upv, kept)
+            return n
+        if kept == 0:
+            return self.port.readinto(self._upv, room)
+        n = self.port.readinto(self._dnv, room)  # then put after what is kept
+        dle.put(self._dnv, n, self._upv, kept)
+        return n
+
+    def drain(self, stream, quiet_ms, tick=None):
+        """After a session the network side ended (PEER_CLOSED, ERROR, ABORT) while the host
+        may still be sending: its bytes are read up to its own unescaped ETX (DLEMODE 1) or
+        until it has sent nothing for quiet_ms (or tick() says it hung up), and passed on to
+        stream while that takes them (a peer that only shut its sending side still reads:
+        what the pump held for TCPTXDELAY goes too), else dropped. None of them can become
+        a command. Returns the host bytes after its ETX (the next commands; see rest())."""
+        if self.host_done:  # its ETX came first: what followed it is in rest()
+            return self._rest
+        port = self.port
+        st = self.state
+        upv = self._upv
+        ua = self._ua
+        ub = self._ub
+        fwd = stream is not None
+        sobj = getattr(stream, "pollable", stream)
+        done = False
+        self._rest = upv[0:0]
+        now = ticks_ms()
+        heard = sent = now  # the host's last byte, the stream's last progress
+        next_tick = ticks_add(now, TICK_MS)
+        try:
+            while True:
+                moved = False
+                if ub > ua and fwd:
+                    try:
+                        w = stream.write(upv, ua, ub - ua)
+                    except OSError:
+                        w = None
+                        fwd = False  # the peer is gone: the rest is dropped
+                    if w:
+                        ua += w
+                        sent = now
+                        moved = True
+                    elif ticks_diff(now, sent) >= quiet_ms:
+                        fwd = False  # the peer takes nothing more
+                    heard = now  # the host is not read meanwhile: no silence to count
+                if ub > ua and not fwd:
+                    ua = ub
+                if ua == ub:
+                    if done:
+                        return self._rest
+                    ua = ub = 0
+                    n = port.readinto(upv, RAW_SIZE)
+                    if n:
+                        moved = True
+                        heard = now
+                        if self.dlemode:
+                            ub = dle.decode(upv, n, upv, st)
+                            if st[1]:  # the host's own end: what follows are commands
+                                done = True
+                                self._rest = upv[st[2]:n]
+                        else:
+                            ub = n
+                    elif ticks_diff(now, heard) >= quiet_ms:
+                        return self._rest
+                now = ticks_ms()
+                if tick is not None and ticks_diff(now, next_tick) >= 0:
+                    next_tick = ticks_add(now, TICK_MS)
+                    if tick() == _HANGUP:
+                        return self._rest
+                if moved:
+                    continue
+                if ua == ub:
+                    self._want(port.pollable, POLLIN)
+                    self._want(sobj, 0)
+                    ms = quiet_ms - ticks_diff(now, heard)
+                else:
+                    self._want(port.pollable, 0)
+                    self._want(sobj, POLLOUT)
+                    ms = quiet_ms - ticks_diff(now, sent)
+                for _ in self._poll.ipoll(max(0, min(ms, TICK_MS))):
+                    pass
+                now = ticks_ms()
+        finally:
+            self._ua = self._ub = 0
+            self.host_done = True
+            self._unwant()
 
     def send_etx(self, timeout_ms=1000):
         """After ABORT: end the host's data with a lone ETX (DLEMODE 1), completing a DLE pair
@@ -305,9 +443,7 @@ class Pump:
                     return False
                 self._want(self.port.wpollable, POLLOUT)
                 self._poll.ipoll(10)
-        for obj in self._masks:
-            self._poll.unregister(obj)
-        self._masks.clear()
+        self._unwant()
         self._da = self._db = 0
         return True
 
@@ -315,8 +451,13 @@ class Pump:
         self.errno = e.args[0] if e.args else 0
         return ERROR
 
+    def _unwant(self):
+        for obj in self._masks:
+            self._poll.unregister(obj)
+        self._masks.clear()
+
     def _want(self, obj, mask):
-        if self._masks.get(obj, 0) == mask:
+        if obj is None or self._masks.get(obj, 0) == mask:
             return
         if mask:
             self._poll.register(obj, mask)
@@ -324,3 +465,11 @@ class Pump:
         else:
             self._poll.unregister(obj)
             del self._masks[obj]
+
+
+def _find_etx(buf, off, n):
+    """The index of the first ETX in buf[off:off + n], or -1."""
+    for i in range(off, off + n):
+        if buf[i] == _ETX:
+            return i
+    return -1

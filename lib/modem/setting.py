@@ -28,11 +28,12 @@ def run(m, name, op, args):
             except MemoryError:
                 pass  # no heap to read the flash with: the values are the saved ones (load)
             return
+        old = dict(p.values)
         defaults(p)  # AT&F
         try:
             save(p)
-        except OSError:
-            load(p)  # the flash keeps the old values: so do they
+        except Exception:
+            p.values.update(old)  # the flash keeps the old values: so do they
             raise K.ATError(K.INTERNAL)
         return
     row = S.find(name[1:])
@@ -62,7 +63,7 @@ def set_value(p, row, sock, args):
     p.moved = True
     try:
         save(p)
-    except OSError:
+    except Exception:  # OSError, MemoryError, anything: the flash has the old value
         p.values[name] = old
         raise K.ATError(K.INTERNAL)
 
@@ -76,21 +77,26 @@ def defaults(p):
 
 def load(p):
     """Saved values over defaults; a missing or broken file means defaults. Returns the
-    store's status: missing, ok or corrupt. The file is read and parsed before any value
-    changes, and each value is replaced in place: a load cut short (ATZ with no heap left
-    for it) leaves every value as saved, since every change is saved at once."""
+    store's status: missing, ok or corrupt (a broken file is kept as <name>.bad). The file
+    is read and parsed before any value changes, and each value is replaced in place: a
+    load cut short (ATZ with no heap left for it: MemoryError) leaves every value as saved,
+    since every change is saved at once. A file that is valid JSON but no parameters (too
+    deep to parse, not an object) is broken too."""
     st = Store(p.folder, p.name)
     body = st.load()
-    status = st.status
     saved = None
     if body is not None:
         try:
             saved = json.loads(body if MPY else bytes(body))  # CPython's takes no memoryview
-        except ValueError:
-            status = "corrupt"
+        except MemoryError:
+            raise
+        except Exception:  # ValueError; RecursionError on CPython
+            st.aside()
         body = None
-    if not isinstance(saved, dict):
-        saved = None
+        if not isinstance(saved, dict) and st.status == "ok":
+            st.aside()
+            saved = None
+    status = st.status
     p.moved = True
     for r in S.rows():
         name = r[S.NAME]
@@ -104,6 +110,15 @@ def load(p):
                 v = [v, v]
         p.values[name] = v
     return status
+
+
+def set_aside(p):
+    """A saved file that the heap cannot parse (MemoryError at start-up, where the heap is
+    at its emptiest: a file made to exhaust it) is kept as <name>.bad, and the modem starts
+    on defaults, not in a reset loop."""
+    Store(p.folder, p.name).aside()
+    defaults(p)
+    return "corrupt"
 
 
 def save(p):
@@ -126,7 +141,7 @@ def default(row):
 
 def _revalid(row, v):
     if row[S.KIND] == "U":
-        return parse(row, [(str(v[0]), False), (str(v[1]), False)])
+        return parse(row, [("-0" if v[1] < 0 else str(v[0]), False), (str(abs(v[1])), False)])
     if isinstance(v, str) != (row[S.KIND] in "SHT"):
         raise ValueError
     return parse(row, [(str(v), True)])
@@ -145,6 +160,8 @@ def parse(row, args):
         m = number(args[1][0], False) if len(args) == 2 else 0
         if not row[S.LO] <= h <= row[S.HI] or not 0 <= m <= 59:
             raise K.ATError(K.BAD_PARAMETER)
+        if h == 0 and args[0][0].strip()[:1] == "-":
+            m = -m  # -0,30: half an hour behind UTC, kept as (0, -30)
         return (h, m)
     if len(args) != 1:
         raise K.ATError(K.BAD_PARAMETER)

@@ -80,7 +80,7 @@ def boot(board_name, flash_dir, port, logger):
     from .params import Params
 
     params = Params(flash)
-    status = params.load()  # the setting module comes and goes
+    status = params.load_at_start()  # the setting module comes and goes
     unload(params)
     modem = make(board, line(board) if port is None else port, flash, logger, params=params)
     modem.start(status)

@@ -12,6 +12,7 @@ from . import codes as K
 from . import compat as T
 from .atparse import SET
 from .compat import const
+from .core import Halted
 
 # (modules, not their names: every name at module level is a slot of this module's dict,
 # which is allocated in one piece when it is loaded; fewer names, a smaller piece)
@@ -20,62 +21,15 @@ _NTP_DELTA = const(2208988800)  # seconds from 1900 (NTP) to 1970
 
 
 _STOP = (b"AT+EGNTP=0", b"AT+EGNTPT=0")  # what halts a request that is waiting
-_TICK_MS = const(100)
-
-
-class Halted(Exception):
-    """The host sent AT+EGNTP=0 while a request was waiting."""
-
-
-def wait_for(m, obj, ms):
-    """Wait up to ms for obj to be readable (True) or not (False), keeping what the host
-    sends meanwhile for the command loop (m.pending), the watchdog fed (m.kick) every
-    _TICK_MS; AT+EGNTP=0 raises Halted."""
-    port = m.port
-    p = T.Poller()
-    p.register(obj, T.POLLIN)
-    if port.pollable is not None:
-        p.register(port.pollable, T.POLLIN)
-    t0 = T.ticks_ms()
-    rx = m._rxmv
-    try:
-        while True:
-            m.kick()
-            left = ms - T.ticks_diff(T.ticks_ms(), t0)
-            if left <= 0:
-                return False
-            for o, ev in p.ipoll(min(left, _TICK_MS)):
-                if o is obj:
-                    return True
-            n = port.readinto(rx)
-            if n:
-                if m.echo:
-                    m.write(rx[:n])
-                if len(m.pending) < 512:
-                    m.pending += rx[:n]
-                _stop_line(m.pending)
-    finally:
-        p.unregister(obj)
-        if port.pollable is not None:
-            p.unregister(port.pollable)
-
-
-def _stop_line(pending):
-    cr = pending.find(b"\r")
-    while cr >= 0:
-        line = bytes(pending[:cr]).replace(b"\n", b"").strip().upper()
-        if line in _STOP:
-            del pending[:cr + 1]
-            raise Halted()
-        cr = pending.find(b"\r", cr + 1)
 
 
 def request(host, port, ms, wait, board=None):
     """UTC seconds since 1970 from one server, or None (timeout, or a reply not to trust).
 
-    wait(sock, ms) waits for the socket to be readable: True, False on timeout; it may
-    raise Halted. Name resolution failure raises OSError (sockets.lookup, with the board's
-    watchdog held).
+    wait(sock, ms) waits for the socket to be readable: true, false on timeout; it may
+    raise core.Halted. Only a reply from the address and port asked counts (RFC 5905).
+    Name resolution failure raises OSError (sockets.lookup, with the board's watchdog
+    held).
     """
     from . import sockets
 
@@ -94,9 +48,11 @@ def request(host, port, ms, wait, board=None):
             if left <= 0 or not wait(s, left):
                 return None
             try:
-                r = s.recv(64)
+                r, src = s.recvfrom(64)
             except OSError:
                 continue
+            if sockets.ip_port(src) != sockets.ip_port(addr):
+                continue  # not from the server asked: a stranger's
             if len(r) < 48 or r[24:32] != stamp:
                 continue  # not an answer to this request: keep waiting
             if r[0] & 7 != 4 or r[0] >> 6 == 3 or not 1 <= r[1] <= 15:
@@ -167,15 +123,16 @@ def _sync(m, servers, total, show):
                 break
             try:
                 utc = request(host, port, left // (len(servers) - i),
-                              lambda sock, ms: wait_for(m, sock, ms), m.board)
+                              lambda sock, ms: m.wait(sock, T.POLLIN, ms, _STOP), m.board)
                 resolved += 1
             except OSError:
                 continue  # this name does not resolve: the next server
             if utc is not None:
                 break
     except Halted:
-        m.result("ERROR")  # the request, halted: the clock was not set
-        return  # OK for the AT+EGNTP=0 that halted it
+        # the request, halted: the clock was not set; the AT+EGNTP=0 that halted it runs
+        # next, and answers OK
+        raise K.ATError(K.ERROR)
     if utc is None:
         raise K.ATError(K.DNS_FAILED if not resolved else K.ERROR)
     h, mi = p.get("EGNTPUTC")

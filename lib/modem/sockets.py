@@ -94,6 +94,13 @@ def peer_ip(addr):
     return "%d.%d.%d.%d" % (addr[4], addr[5], addr[6], addr[7])
 
 
+def ip_port(addr):
+    """(dotted address, port) of a socket address, as peer_ip reads it."""
+    if isinstance(addr, tuple):
+        return addr[0], addr[1]
+    return peer_ip(addr), addr[2] << 8 | addr[3]
+
+
 def listen(port, backlog):
     """A non-blocking socket listening on port on every address; OSError if it cannot."""
     s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
@@ -108,13 +115,22 @@ def listen(port, backlog):
     return s
 
 
-def failure(m, pump, why):
-    """The error code of a data session the pump ended badly (printed after its ETX), or 0.
+def end(m, pump, stream, why, up):
+    """The end of a data session (TCP, FTP): (error code or 0, the host bytes after it).
     ABORT (the link lost, the host hung up): the pump wrote nothing more, so the ETX goes
-    now. ERROR (the stream failed): the pump has written the ETX."""
+    now; ERROR (the stream failed): the pump has written it. A session the network side
+    ended while the host was sending (up) has the host's bytes in flight drained first
+    (pump.drain: to its own ETX or a silence, passed to a peer that still reads): host data
+    never becomes commands, and the result the host waits for comes after."""
     from . import pump as P
 
+    code = 0
     if why == P.ABORT:
         pump.send_etx()
-        return K.SESSION_LOST if not m.link.up else K.OPEN_FAILED
-    return K.OPEN_FAILED if why == P.ERROR else 0
+        code = K.SESSION_LOST if not m.link.up else K.OPEN_FAILED
+    elif why == P.ERROR:
+        code = K.OPEN_FAILED
+    if up and not pump.host_done:
+        return code, pump.drain(stream if why == P.PEER_CLOSED else None, m.quiet_ms,
+                                m.session_tick)
+    return code, pump.rest()

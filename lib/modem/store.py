@@ -7,7 +7,15 @@ does not match is moved aside to `<name>.bad` for diagnosis, never silently dele
 import os
 from binascii import crc32
 
+from .compat import const
+
 _MAGIC = b"GPX1 "
+# The largest file accepted: a file of every parameter at its longest is well under it. A
+# bigger one (or anything that is not a regular file: a folder, a FIFO) is moved aside
+# unread, so that no file can make every start run out of heap (a reset loop on a board).
+MAX_SIZE = const(16384)
+_S_IFMT = const(0o170000)
+_S_IFREG = const(0o100000)
 
 MISSING = "missing"
 OK = "ok"
@@ -23,10 +31,18 @@ class Store:
 
     def load(self):
         """The saved body (a memoryview of the file read whole), or None if there is none
-        or it is broken."""
+        or it is broken, too big or not a file (moved aside: status says which)."""
+        try:
+            st = os.stat(self.path)
+        except OSError:
+            self.status = MISSING
+            return None
+        if st[0] & _S_IFMT != _S_IFREG or st[6] > MAX_SIZE:
+            self.aside()
+            return None
         try:
             with open(self.path, "rb") as f:
-                data = bytearray(os.stat(self.path)[6])  # in one piece, read in place
+                data = bytearray(st[6])  # in one piece, read in place
                 if f.readinto(data) != len(data):
                     raise OSError(5)  # changed under us: a short read
         except OSError:
@@ -34,14 +50,25 @@ class Store:
             return None
         body = _check(data)
         if body is None:
-            self.status = CORRUPT
-            try:
-                os.rename(self.path, self.path + ".bad")
-            except OSError:
-                pass
+            self.aside()
             return None
         self.status = OK
         return body
+
+    def aside(self):
+        """The file (or whatever has its name) moved to <name>.bad for diagnosis, replacing
+        an older one; status corrupt. What cannot be moved is removed: the next save must
+        find the name free."""
+        self.status = CORRUPT
+        bad = self.path + ".bad"
+        for drop in (None, bad, self.path):
+            if drop is not None:
+                _remove(drop)
+            try:
+                os.rename(self.path, bad)
+                return
+            except OSError:
+                pass
 
     def save(self, body):
         self.save_parts(lambda: (body,))
@@ -86,6 +113,15 @@ def _sync(f):
         try:
             fsync(f.fileno())
         except (AttributeError, OSError):
+            pass
+
+
+def _remove(path):
+    for f in (os.remove, os.rmdir):
+        try:
+            f(path)
+            return
+        except OSError:
             pass
 
 

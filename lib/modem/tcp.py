@@ -46,15 +46,15 @@ def session(m, s, sid, leftover):
     stream = P.Stream(s)
     try:
         why = pump.run(stream, p.get("DLEMODE", sid), P.BOTH, leftover, m.session_tick, txdelay)
+        code, rest = sockets.end(m, pump, stream, why, True)
     finally:
         stream.close()
-    code = sockets.failure(m, pump, why)
     if code:
         m.say(code)
-        return None
-    m.result(K.OK_CLOSED)
-    m.result("OK")
-    return pump.rest() if why == P.HOST_ETX else None  # ESCAPE: +++, nothing after it
+    else:
+        m.result(K.OK_CLOSED)
+        m.result("OK")
+    return None if why == P.ESCAPE else rest  # +++: nothing after it
 
 
 class Listener:
