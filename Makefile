@@ -6,7 +6,7 @@ MP := $(BIN)/micropython
 MPYCROSS := $(BIN)/mpy-cross
 
 RUNTIME ?= micropython
-HEAP ?= 96K
+HEAP ?= 256K
 FLASH ?= .flash
 LINK ?=
 BOARD ?= host

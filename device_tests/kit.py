@@ -1,13 +1,13 @@
 """What the command tests share on both runtimes: an in-memory line and a modem on it."""
 import os
 
-from modem.setup import load, make
+from modem.main import load, make
 
 _seq = [0]
 
 
 class MemPort:
-    """A port (see modem.ports) in memory: bytes fed in, bytes written collected."""
+    """A port (see modem.core) in memory: bytes fed in, bytes written collected."""
 
     def __init__(self):
         self.rx = bytearray()

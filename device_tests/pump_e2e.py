@@ -10,7 +10,7 @@ import socket
 import sys
 
 from modem.pump import Stream
-from modem.ports import FdPort
+from modem.compat import FdPort
 from modem.pump import BOTH, Pump
 
 

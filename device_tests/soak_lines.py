@@ -99,8 +99,7 @@ while True:
     n = int(n)
     if n < 0:
         gc.collect()
-        spare = len(commands._spare) if commands._spare else 0  # counted as free
-        out.write(b"%d %d\n" % (gc.mem_alloc() - spare, gc.mem_free() + spare))
+        out.write(b"%d %d\n" % (gc.mem_alloc(), gc.mem_free()))
         continue
     piece = inp.read(n)
     echo = m.echo
@@ -420,9 +419,8 @@ CONTROL = b"\x00\x01\x03\x08\x09\x10\x1b\x7f\x80\xff"
 def names():
     """Every command and parameter name, each alias and prefix (bytes, without AT)."""
     out = [n.encode() for n in commands.names()]
-    for line in schema.TABLE.split("\n"):
-        f = line.split(",")
-        out += [(f[1] + n).encode() for n in f[0].split("/")]
+    for n in list(schema.PARAMS) + list(schema.ALIASES):
+        out.append((schema.row(schema.find(n))[schema.PREFIX] + n).encode())
     return out
 
 

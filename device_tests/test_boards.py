@@ -8,7 +8,7 @@ import sys
 import unittest
 
 from kit import Rig, SessionPort
-from modem import clock, setup
+from modem import clock, main as setup
 from modem.compat import sleep_ms, ticks_diff, ticks_ms
 from modem.link import Link, LinkError
 from modem.net_host import HostBackend
@@ -168,7 +168,7 @@ class BoardsTest(unittest.TestCase):
             b = setup.load(name)
             UART.made = []
             with _Swap(machine=Machine, network=Network("esp32")):
-                backend = setup.backend(b, None, "")
+                backend = setup.backend(b, None, "", None)
             if b.NETWORK == "ppp":
                 self.assertEqual([u.kw for u in UART.made], [b.MODEM_UART])
                 self.assertIs(backend.uart, UART.made[0])
@@ -179,8 +179,8 @@ class BoardsTest(unittest.TestCase):
     def test_boards_with_rtc_get_the_machine_rtc_clock(self):
         for name in BOARDS:
             with _Swap(machine=Machine):
-                c = clock.state(setup.load(name))
-            self.assertIsNotNone(c[0], name)  # machine.RTC
+                c = clock.Clock(setup.load(name))
+            self.assertIsNotNone(c.rtc, name)  # machine.RTC
 
 
 OK = b"\r\nOK\r\n"
@@ -302,7 +302,7 @@ class LinesTest(unittest.TestCase):
             dcd, dtr = Pin.made[b.DCD], Pin.made[b.DTR]
             dtr.script = [0] * 12 + [1]  # on (low) as the session starts, dropped ~1.2 s on
             wdt = WDT(timeout=500)
-            r.modem.kick = wdt.feed
+            r.modem.w.kick = wdt.feed
             out = r.feed(b"AT#OTCP=1\rhello")
             self.assertEqual(out, b"\r\nOk_Info_WaitingForData\r\n"
                              b"\r\nOk_Info_SocketClosed\r\n" + OK)
@@ -359,12 +359,12 @@ class LinesTest(unittest.TestCase):
 
 
 class WatchdogTest(unittest.TestCase):
-    """machine.WDT fed inside the waits that outlast it, through Modem.kick."""
+    """machine.WDT fed inside the waits that outlast it, through the modem's wait."""
 
     def setUp(self):
         self.r = Rig()
         self.wdt = WDT(timeout=500)
-        self.r.modem.kick = self.wdt.feed
+        self.r.modem.w.kick = self.wdt.feed
 
     def tearDown(self):
         self.r.close()

@@ -34,11 +34,12 @@ class ClockTest(unittest.TestCase):
 
     def test_rtc_clock_sets_the_board_rtc_with_the_weekday(self):
         rtc = FakeRTC()
-        c = [rtc, 0, 0]
-        clock.set_time(c, 1700000000, 4)  # a Tuesday
+        c = clock.Clock(None)
+        c.rtc = rtc
+        c.set(1700000000, 4)  # a Tuesday
         self.assertEqual(rtc.dt, (2023, 11, 14, 1, 22, 13, 20, 0))
-        self.assertEqual(clock.now(c), 1700000000)
-        self.assertEqual(c[2], 4)
+        self.assertEqual(c.now(), 1700000000)
+        self.assertEqual(c.zone, 4)
 
 
 if __name__ == "__main__":

@@ -103,7 +103,7 @@ class LineTest(unittest.TestCase):
         def broken():
             raise ValueError("bug")
 
-        self.r.modem.reset = broken  # what ATZ runs
+        self.r.modem.params.load = broken  # what ATZ runs
         self.assertEqual(self.r.send("ATZ"), b"\r\n#CME ERROR: 49155\r\n")
         self.assertEqual(self.r.send("AT#VSTATE"), b'\r\n#STATE: "IDLE"\r\n' + OK)
 

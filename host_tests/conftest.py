@@ -46,7 +46,7 @@ def runtime(request):
     return request.param
 
 
-def start(runtime, flash, heap="96K", link=None, rom=False):
+def start(runtime, flash, heap="256K", link=None, rom=False):
     s = sim.Sim(runtime, heap, str(flash), link=link, micropython=MICROPYTHON, rom=rom)
     s.wait_ready()
     return s

@@ -1,7 +1,8 @@
 """A full session on the modem under the MicroPython runtime, as an installer would run one:
 boot, parameters, the link, a TCP client and a TCP server session, FTP both ways in both
-modes, SNTP, the clock. Used by test_heap.py (at HEAP=64K) and by `make bench` (the smallest
-heap it passes in). Real servers on 127.0.0.1: an echo peer, pyftpdlib, an NTP server.
+modes, SNTP, the clock. Used by test_heap.py (code in ROM at HEAP=64K, code in the heap at
+128K) and by `make bench` (the smallest heap it passes in). Real servers on 127.0.0.1: an
+echo peer, pyftpdlib, an NTP server.
 """
 import hashlib
 import os
@@ -150,16 +151,18 @@ def _sntp(line):
         ntp.stop()
 
 
-def run(heap, tcp_size=65536, ftp_size=262144, rom=False):
-    """The session at heap ("64K"): a dict with ok, step (the last one started), error,
-    heap figures (boot, start, end: bytes in use from AT#VMEM) and the modem's log.
-    rom: the code in ROM (sim.py --rom); the figures leave the pinned image out."""
+def run(heap, tcp_size=65536, ftp_size=262144, rom=False, rounds=1):
+    """The session at heap ("64K"), `rounds` times over in the same modem: a dict with ok,
+    step (the last one started), error, heap figures (boot: in use after boot, from the
+    log; start: after ATE0; ends: after each round; all bytes in use, from AT#VMEM) and the
+    modem's log. rom: the code in ROM (sim.py --rom); the figures leave the pinned image
+    out."""
     pinned = sim.rom_pinned() if rom else 0
     work = tempfile.mkdtemp(prefix="gpx-full-")
     root = os.path.join(work, "ftp")
     os.mkdir(root)
     srv = Pyftpd(root)
-    out = {"heap": heap, "ok": False, "step": "boot", "error": None, "steps": []}
+    out = {"heap": heap, "ok": False, "step": "boot", "error": None, "steps": [], "ends": []}
     s = line = None
 
     def step(name):
@@ -171,32 +174,35 @@ def run(heap, tcp_size=65536, ftp_size=262144, rom=False):
         line = Line(s.name)
         expect(line, "ATE0", until=b"OK\r\n")
         out["start"] = vmem(line)[0] - pinned
-        out["step"] = "parameters"
-        for cmd in ('AT#APNSERV="internet-entreprise"', 'AT#APNUN="meter"', "AT#GPRSCID=2",
-                    "AT#DLEMODE=1,1", "AT#TCPTXDELAY=1,100", 'AT+EGNTPUTC=1,0',
-                    'AT#FTPGETPATH="."', "AT#FTPTYPE=I", "AT+CMEE=2", "AT+CMEE=1"):
-            expect(line, cmd)
-        for cmd in ("AT#VALL", "AT#VGPRS", "AT#VFTP", "AT#VTCP", "AT#VSTATE", "ATI",
-                    "AT+CSQ", "AT+CGREG?"):
-            expect(line, cmd)
-        step("link")
-        expect(line, "AT+CGATT=1")
-        got = line.cmd("AT#CONNECTIONSTART", until=GPRS)
-        if not got.endswith(GPRS):
-            raise Failed("CONNECTIONSTART: %r" % got)
-        expect(line, "AT#DISPLAYIP")
-        step("tcp client")
-        _tcp_client(line, tcp_size)
-        step("tcp server")
-        _tcp_server(line)
-        step("ftp")
-        _ftp(line, root, srv.port, ftp_size)
-        step("sntp")
-        _sntp(line)
-        step("end")
-        expect(line, "AT#CONNECTIONSTOP")
-        expect(line, "AT")
-        out["end"] = vmem(line)[0] - pinned
+        for _ in range(rounds):
+            out["step"] = "parameters"
+            for cmd in ('AT#APNSERV="internet-entreprise"', 'AT#APNUN="meter"',
+                        "AT#GPRSCID=2", "AT#DLEMODE=1,1", "AT#TCPTXDELAY=1,100",
+                        'AT+EGNTPUTC=1,0', 'AT#FTPGETPATH="."', "AT#FTPTYPE=I", "AT+CMEE=2",
+                        "AT+CMEE=1"):
+                expect(line, cmd)
+            for cmd in ("AT#VALL", "AT#VGPRS", "AT#VFTP", "AT#VTCP", "AT#VSTATE", "ATI",
+                        "AT+CSQ", "AT+CGREG?"):
+                expect(line, cmd)
+            step("link")
+            expect(line, "AT+CGATT=1")
+            got = line.cmd("AT#CONNECTIONSTART", until=GPRS)
+            if not got.endswith(GPRS):
+                raise Failed("CONNECTIONSTART: %r" % got)
+            expect(line, "AT#DISPLAYIP")
+            step("tcp client")
+            _tcp_client(line, tcp_size)
+            step("tcp server")
+            _tcp_server(line)
+            step("ftp")
+            _ftp(line, root, srv.port, ftp_size)
+            step("sntp")
+            _sntp(line)
+            step("end")
+            expect(line, "AT#CONNECTIONSTOP")
+            expect(line, "AT")
+            out["ends"].append(vmem(line)[0] - pinned)
+        out["end"] = out["ends"][-1]
         out["ok"] = True
     except (Failed, AssertionError, OSError, RuntimeError) as e:
         out["error"] = "%s: %s" % (type(e).__name__, e)

@@ -5,8 +5,8 @@ import threading
 import time
 import tty
 
-from modem.setup import load, make
-from modem.ports import FdPort
+from modem.main import load, make
+from modem.compat import FdPort
 
 
 class PtyModem:

@@ -293,6 +293,7 @@ def test_the_modem_takes_the_watchdog_over_feeds_it_each_step_and_gives_it_back(
 
     import modem.main
     from modem.core import Modem
+    from modem.wait import Wait
 
     board, machine = pico
     boot = sys.modules["boot"]
@@ -303,8 +304,10 @@ def test_the_modem_takes_the_watchdog_over_feeds_it_each_step_and_gives_it_back(
     def run(name, flash):  # the modem's loop, two steps, then Ctrl-C
         seen["timer"] = timer.running
         seen["kick"] = board.kick
-        m = types.SimpleNamespace(kick=board.kick)  # a bare modem: a step gets no further
-        steps = []                                   # than its kick
+        # a bare modem: a step gets no further than its wait (the kick), then its line
+        m = types.SimpleNamespace(w=Wait(board.kick), port=types.SimpleNamespace(pollable=None),
+                                  listener=None)
+        steps = []
         for _ in range(2):
             try:
                 Modem.step(m, 100)
@@ -331,21 +334,21 @@ def test_without_boot_the_modem_starts_the_watchdog_itself(pico):
     assert board.kick == wdt.feed and wdt.timeout == 8000 and machine.timers == []
 
 
-def test_a_modem_made_for_the_board_feeds_through_the_hook(pico):
-    import types
-
-    from modem.core import Modem
+def test_a_modem_made_for_the_board_feeds_through_its_wait(pico, tmp_path, monkeypatch):
+    import modem.main
 
     board, machine = pico
     machine.Pin = Pin
+    machine.RTC = lambda: None
+    monkeypatch.setattr(board, "NETWORK", "host")  # no network module on a computer
     sys.modules["boot"].take(board)
     (wdt,) = machine.wdts
-    m = Modem(None, board, None, types.SimpleNamespace(on_lost=[], tick=lambda say: None,
-                                                       up=True))
-    m.session_tick()
+    m = modem.main.make(board, None, str(tmp_path), None)
+    for _ in m.w.poll(0):
+        pass
     assert wdt.fed == 1
-    m.kick()
-    assert wdt.fed == 2
+    m.w.sleep(1)
+    assert wdt.fed >= 2
 
 
 class Pin:

@@ -224,7 +224,7 @@ def test_a_guarded_escape_sends_what_was_held_first(m):
         got.append(data)
 
     srv = TcpPeer(peer)
-    m.modem.data_pump().guard_ms = 300
+    m.modem.pump.guard_ms = 300
     try:
         assert m.at('AT#TCPSERV=1,"127.0.0.1"') == OK
         assert m.at("AT#TCPPORT=1,%d" % srv.port) == OK
@@ -494,7 +494,6 @@ def test_a_passive_reply_with_no_port_in_it_is_38016_under_either_runtime(modem,
 
 def test_a_utc_offset_of_minus_zero_hours_keeps_its_sign(m, tmp_path):
     from servers import Chrony
-    from modem import clock
 
     assert m.at("AT+EGNTPUTC=-0,30") == OK
     assert m.at("AT+EGNTPUTC?") == b"\r\n+EGNTPUTC: -0,30\r\n" + OK
@@ -504,8 +503,8 @@ def test_a_utc_offset_of_minus_zero_hours_keeps_its_sign(m, tmp_path):
         assert m.at('AT+EGNTP=2,"127.0.0.1",10') == OK
     finally:
         c.stop()
-    assert abs(clock.now(m.modem.clock) - (time.time() - 30 * 60)) <= 2
-    assert m.modem.clock[2] == -2  # the zone in quarter hours
+    assert abs(m.modem.clock.now() - (time.time() - 30 * 60)) <= 2
+    assert m.modem.clock.zone == -2  # the zone in quarter hours
     from kit import Rig
 
     r = Rig(m.modem.params.folder)  # saved with its sign

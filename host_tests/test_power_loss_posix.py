@@ -64,10 +64,9 @@ def faulty(monkeypatch, steps):
     fake_os = types.SimpleNamespace(
         rename=lambda a, b: (steps.step(), os.rename(a, b)),
         stat=os.stat, mkdir=os.mkdir, remove=os.remove, fsync=lambda fd: steps.step())
-    # the store module the save will use (feature modules are loaded and unloaded at will)
-    from modem import setting
+    from modem import store
 
-    where = setting.Store.save.__globals__
+    where = store.Store.save.__globals__
     monkeypatch.setitem(where, "os", fake_os)
     monkeypatch.setitem(where, "open", lambda p, m="r": StepFile(steps, p, m))
 

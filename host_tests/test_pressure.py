@@ -38,19 +38,17 @@ import gc
 import os
 import sys
 
-from modem import commands, core
+from modem import core
 
 _session = getattr(core.Modem, "_session", None)
 
 
 def _logged(self, leftover):
-    _session(self, leftover)
+    rest = _session(self, leftover)
     gc.collect()
-    # the spare piece that commands keeps for the feature modules counts as free: it is
-    # there or not after a session as the heap's layout allows, and would move the figure
-    spare = len(commands._spare) if commands._spare else 0
     sys.stderr.write("modem: heap after session: %d bytes in use, %d free\n"
-                     % (gc.mem_alloc() - spare, gc.mem_free() + spare))
+                     % (gc.mem_alloc(), gc.mem_free()))
+    return rest
 
 
 if _session is None:

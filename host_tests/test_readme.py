@@ -28,15 +28,13 @@ def test_every_parameter_and_alias_is_in_the_readme_with_its_default():
     for row in section("params").splitlines()[3:]:
         cells = [c.strip().strip("`") for c in row.split("|")[1:-1]]
         documented[cells[0]] = (cells[1].strip("`"), cells[3].strip("`"))
-    table = {}
-    for line in S.TABLE.split("\n"):
-        names = line.split(",")[0].split("/")
-        table[names[0]] = "/".join(names[1:])
-    assert set(documented) == set(table)
-    for name, aliases in table.items():
-        assert documented[name][0] == aliases, name
-        row = S.find(name)
-        shown = row[S.DEFAULT].replace(" ", ",")
+    assert set(documented) == set(S.PARAMS)
+    for name in S.PARAMS:
+        row = S.row(name)
+        aliases = [a for a in S.ALIASES if S.ALIASES[a] == name]
+        assert documented[name][0] == "/".join(aliases), name
+        d = row[S.DEFAULT]
+        shown = "%d,%d" % d if isinstance(d, tuple) else str(d)
         if row[S.KIND] in "SH":
             shown = '"%s"' % shown
         assert documented[name][1] == shown, name

@@ -149,7 +149,7 @@ def escape_session(m, guard_s=0.2):
     peer = TcpPeer(echo)
     configure(m, peer.port)
     m.at("AT#DLEMODE=1,0")
-    m.modem.data_pump().guard_ms = int(guard_s * 1000)
+    m.modem.pump.guard_ms = int(guard_s * 1000)
     assert m.at("AT#OTCP=1", WAITING) == WAITING
     return peer
 

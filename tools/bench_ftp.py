@@ -31,7 +31,7 @@ def cmd(line, text, until=b"OK\r\n"):
 
 
 def through_modem(port, payload, tmp):
-    s = sim.Sim("micropython", "96K", os.path.join(tmp, "flash"), micropython=MICROPYTHON)
+    s = sim.Sim("micropython", "256K", os.path.join(tmp, "flash"), micropython=MICROPYTHON)
     s.wait_ready()
     line = serial.Serial(s.name, 115200, timeout=30)
     try:

@@ -1,7 +1,7 @@
 """TCP data-mode benchmark: figures, not pass/fail. Run: .venv/bin/python tools/bench_tcp.py
 
 1. Throughput host -> peer and peer -> host through the modem (MicroPython unix port,
-   HEAP=96K, tools/sim.py on a pty): SIZE bytes of random payload each way, DLE-escaped on
+   HEAP=256K, tools/sim.py on a pty): SIZE bytes of random payload each way, DLE-escaped on
    the line, timed from the first byte written to the last payload byte received (by the
    TCP sink, or by the host on the pty); AT setup is not timed. A run counts only when the
    sha256 of what arrived matches what was sent (host side: the bytes on the line must be
@@ -48,7 +48,7 @@ from servers import TcpPeer, dle_encode  # noqa: E402
 
 MICROPYTHON = os.path.join(os.path.dirname(sys.executable), "micropython")
 BUILD = os.path.join(ROOT, "build", "x64")
-HEAP = "96K"
+HEAP = "256K"
 SIZE = 32 * 1024 * 1024  # payload bytes each way
 HEAP_SIZE = 1024 * 1024  # payload bytes each way in the heap session
 CHUNK = 1 << 16
@@ -374,7 +374,7 @@ import socket
 import sys
 
 from modem import pump
-from modem.ports import FdPort
+from modem.compat import FdPort
 
 port = int(os.getenv("BENCH_PEER_PORT"))
 sessions = int(os.getenv("BENCH_SESSIONS"))

@@ -169,7 +169,7 @@ class Sim:
     main: the script the modem runs (firmware/main.py; a test may wrap it).
     rom: the unix port runs the modem's code from a ROMFS image (tools/romboot.py)."""
 
-    def __init__(self, runtime="micropython", heap="96K", flash=".flash", board="host",
+    def __init__(self, runtime="micropython", heap="256K", flash=".flash", board="host",
                  link=None, micropython=None, log=None, baud=None, main=None, rom=False):
         self.master, self.slave = os.openpty()
         tty.setraw(self.slave)
@@ -253,7 +253,7 @@ class Sim:
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--runtime", choices=("micropython", "cpython"), default="micropython")
-    ap.add_argument("--heap", default="96K", help="MicroPython heap size (default 96K)")
+    ap.add_argument("--heap", default="256K", help="MicroPython heap size (default 256K)")
     ap.add_argument("--flash", default=".flash", help="where the parameters persist")
     ap.add_argument("--link", default=None, help="a symlink to the pty, kept while it runs")
     ap.add_argument("--board", default="host")

@@ -1,6 +1,8 @@
 """CPython's side of compat.py: what MicroPython has built in, or does differently."""
+import json
 import os
 import select
+import socket
 import time
 
 
@@ -30,6 +32,21 @@ def trace(e):
     import traceback
 
     traceback.print_exception(type(e), e, e.__traceback__, file=sys.stderr)
+
+
+def heap():
+    """CPython keeps no such figure: None."""
+    return None
+
+
+def loads(body):
+    """JSON from a memoryview of the saved file (CPython's json takes bytes)."""
+    return json.loads(bytes(body))
+
+
+def so_error(sock):
+    """The error a non-blocking connect ended with (0: connected)."""
+    return sock.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR)
 
 
 class Poller:
@@ -98,7 +115,7 @@ class Fd:
 
 
 class FdPort:
-    """ports.FdPort on CPython: os.read/os.write on non-blocking file numbers."""
+    """compat.FdPort on CPython: os.read/os.write on non-blocking file numbers."""
 
     def __init__(self, rfd=0, wfd=1):
         self._r = rfd

@@ -62,34 +62,32 @@ def parse(t):
     return days * 86400 + h * 3600 + mi * 60 + s, z
 
 
-# The clock's state lives on the modem (m.clock), as data: this module is unloaded after
-# use. [rtc, offset, zone]: machine.RTC or None (the host: an offset in seconds over the
-# computer's clock, which is never changed), and the zone in quarter hours.
+class Clock:
+    """The modem's clock: machine.RTC where the board says it has one, else (the host) an
+    offset in seconds over the computer's clock, which is never changed; and the zone, in
+    quarter hours, that the host or SNTP gave with the time."""
 
+    def __init__(self, board):
+        self.rtc = None
+        if getattr(board, "RTC", False):
+            from machine import RTC  # the board layer only
 
-def state(board):
-    """A new clock state for the board: machine.RTC where the board says it has one."""
-    rtc = None
-    if getattr(board, "RTC", False):
-        from machine import RTC  # the board layer only
+            self.rtc = RTC()
+        self.offset = 0
+        self.zone = 0
 
-        rtc = RTC()
-    return [rtc, 0, 0]
+    def now(self):
+        """Local time in seconds since 1970."""
+        if self.rtc is None:
+            return int(time.time()) + self.offset
+        y, mo, d, _, h, mi, s, _ = self.rtc.datetime()
+        return days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + s
 
-
-def now(c):
-    """Local time in seconds since 1970."""
-    if c[0] is None:
-        return int(time.time()) + c[1]
-    y, mo, d, _, h, mi, s, _ = c[0].datetime()
-    return days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + s
-
-
-def set_time(c, secs, zone):
-    if c[0] is None:
-        c[1] = secs - int(time.time())
-    else:
-        y, mo, d, h, mi, s = civil(secs)
-        wd = (secs // 86400 + 3) % 7  # 1970-01-01 was a Thursday; RTC weekday 0 = Monday
-        c[0].datetime((y, mo, d, wd, h, mi, s, 0))
-    c[2] = zone
+    def set(self, secs, zone):
+        if self.rtc is None:
+            self.offset = secs - int(time.time())
+        else:
+            y, mo, d, h, mi, s = civil(secs)
+            wd = (secs // 86400 + 3) % 7  # 1970-01-01 was a Thursday; RTC weekday 0 = Monday
+            self.rtc.datetime((y, mo, d, wd, h, mi, s, 0))
+        self.zone = zone

@@ -1,4 +1,4 @@
-"""Result strings and error codes (spec 9.1, 9.2; DECISIONS.md section 7)."""
+"""Result strings and error codes (spec 9.1, 9.2; docs/decisions.md), with their texts."""
 from .compat import const
 
 # Final result "ERROR" (unknown command, malformed line): not a CME code.
@@ -8,8 +8,8 @@ ALREADY_RUNNING = const(35840)  # CONNECTIONSTART while the link is up
 SESSION_LOST = const(35841)  # link lost while up
 NOT_ATTACHED = const(35865)  # CONNECTIONSTART before attach / no network
 ACTIVATION_FAILED = const(35866)  # association / PPP negotiation failed
-CONNECTION_ABORTED = const(35868)  # refused by the network (credentials, APN)
 NO_LINK = const(35867)  # a command needs the link while it is down
+CONNECTION_ABORTED = const(35868)  # refused by the network (credentials, APN)
 BAD_PARAMETER = const(36929)  # illegal value, bad id, GPRSMODE 0 at start
 BUSY = const(37122)  # a second transfer or socket while one runs
 OPEN_FAILED = const(38016)  # TCP connect refused/timed out; FTP login/file refused
@@ -22,9 +22,43 @@ OK_WAITING = "Ok_Info_WaitingForData"
 OK_CLOSED = "Ok_Info_SocketClosed"
 OK_DATA = "Ok_Info_DataBegin"
 
+# The text of each code for AT+CMEE=2 (spec 9.2), a line each.
+TEXT = """35840 Modem is already running
+35841 GPRS session lost
+35865 Module is not attached to the network
+35866 Invalid event during activation process
+35867 Physical layer connection is currently not active
+35868 GPRS connection aborted
+36929 Bad parameter configuration attempt
+37122 Another internal application is already running
+38016 Open session attempt failed
+38022 Change Directory attempt failed
+38027 No answer from DNS servers
+49155 Internal error
+"""
+
 
 class ATError(Exception):
     """A command failed: code 0 prints ERROR, any other code #CME ERROR: <code>."""
 
     def __init__(self, code):
         self.code = code
+
+
+def final(code, cmee):
+    """The final result line of an error code under AT+CMEE=cmee (0 ERROR, 1 the code, 2 the
+    code's text)."""
+    if code == ERROR or cmee == 0:
+        return "ERROR"
+    if cmee == 2:
+        return "#CME ERROR: " + text(code)
+    return "#CME ERROR: %d" % code
+
+
+def text(code):
+    """The spec's words for an error code (AT+CMEE=2), or the code itself."""
+    key = "%d " % code
+    i = TEXT.find(key)
+    if i < 0:
+        return str(code)
+    return TEXT[i + len(key):TEXT.find("\n", i)]

@@ -1,23 +1,12 @@
-"""The one place where MicroPython and CPython differ: const, ticks, poll, sockets, fds.
+"""The one place where MicroPython and CPython differ: const, ticks, poll, sockets, the pty.
 
-CPython's versions live in _cpython.py, so a board never loads them.
+CPython's versions live in _cpython.py, so a board never loads them. Nothing outside these
+two modules asks which runtime it runs on.
 """
+import select
 import sys
 
 MPY = sys.implementation.name == "micropython"
-
-if MPY:
-    from micropython import const
-    from time import sleep_ms, ticks_add, ticks_diff, ticks_ms
-
-    def trace(e):
-        """The exception's traceback on the log (stderr: the USB console on a board)."""
-        sys.print_exception(e, sys.stderr)
-
-else:
-    from ._cpython import const, sleep_ms, ticks_add, ticks_diff, ticks_ms, trace  # noqa: F401
-
-import select  # noqa: E402
 
 POLLIN = select.POLLIN
 POLLOUT = select.POLLOUT
@@ -28,9 +17,69 @@ POLLHUP = select.POLLHUP
 # (11 EAGAIN; 115 EINPROGRESS on Linux; 119 EINPROGRESS on lwIP ports).
 BUSY_ERRNOS = (11, 115, 119)
 
-# Poller: select.poll on MicroPython, whose ipoll(ms) yields (object, events); _cpython's
-# gives the same on CPython. Unregistering an object not registered is not an error.
 if MPY:
+    import gc
+    import json
+
+    from micropython import const
+    from time import sleep_ms, ticks_add, ticks_diff, ticks_ms
+
+    # select.poll: ipoll(ms) yields (object, events), the same tuple each time
     Poller = select.poll
+
+    def trace(e):
+        """The exception's traceback on the log (stderr: the USB console on a board)."""
+        sys.print_exception(e, sys.stderr)
+
+    def heap():
+        """(bytes in use, bytes free) of the heap, after a collection."""
+        gc.collect()
+        return gc.mem_alloc(), gc.mem_free()
+
+    def loads(body):
+        """JSON from a memoryview of the saved file (no copy)."""
+        return json.loads(body)
+
+    def Stream(sock):
+        """A socket as the pump's stream: on MicroPython a non-blocking socket already is
+        one (readinto: None when nothing is there, 0 at the end; write: None when full)."""
+        sock.setblocking(False)
+        return sock
+
+    def so_error(sock):
+        """The error a non-blocking connect ended with: MicroPython's poll says it (POLLERR,
+        POLLHUP), so 0 here."""
+        return 0
+
+    class FdPort:
+        """The unix port's stdin/stdout (a pty master, O_NONBLOCK) as the modem's line."""
+
+        def __init__(self, rfd=0, wfd=1):
+            self._r = sys.stdin.buffer
+            self._w = sys.stdout.buffer
+            self.pollable = sys.stdin
+            self.wpollable = sys.stdout
+            self.baud = 115200
+
+        def readinto(self, mv, n=-1):
+            try:
+                return self._r.readinto(mv, n) or 0
+            except OSError as e:
+                if e.errno == 11:
+                    return 0
+                raise
+
+        def write(self, mv, off=0, n=-1):
+            try:
+                return self._w.write(mv, off, n) or 0
+            except OSError as e:
+                if e.errno == 11:
+                    return 0
+                raise
+
+        def set_baud(self, baud):
+            self.baud = baud
+
 else:
-    from ._cpython import Poller  # noqa: F401
+    from ._cpython import (FdPort, Poller, Stream, const, heap, loads,  # noqa: F401
+                           sleep_ms, so_error, ticks_add, ticks_diff, ticks_ms, trace)

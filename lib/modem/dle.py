@@ -17,14 +17,16 @@ mask7(buf, n): clear the top bit of buf[0:n] in place (FTPTYPE A uploads, spec 3
 put(src, n, dst, off): copy src[0:n] to dst[off:off + n] (no memoryview of dst at off is
     made: the pump's data path allocates nothing). src and dst must not overlap.
 
-encode/decode/mask7/put are the viper versions under MicroPython, else the pure-Python twins
-encode_py/decode_py/mask7_py/put_py (same signatures and results). Native code is here, in a module
-loaded once, and nowhere else: the unix port keeps 32 bytes of each load of a module with
-native code for ever, so a feature module (loaded and unloaded at will) must have none.
+encode/decode/mask7/put are the viper versions where the runtime has viper (MicroPython on
+the boards and the unix port), else the pure-Python twins encode_py/decode_py/mask7_py/put_py
+(same signatures and results); VIPER says which (modem.main logs it when it is the twins).
 """
 from array import array
 
-from .compat import MPY
+try:
+    import micropython  # the decorator below is the compiler's, not an attribute
+except ImportError:
+    micropython = None
 
 ST_DLE = 0
 ST_ETX = 1
@@ -102,9 +104,8 @@ mask7 = mask7_py
 put = put_py
 VIPER = False
 
-if MPY:
+if micropython is not None:
     try:
-        import micropython
 
         @micropython.viper
         def _encode_v(src, n: int, dst) -> int:
@@ -179,5 +180,5 @@ if MPY:
         mask7 = _mask7_v
         put = _put_v
         VIPER = True
-    except (ImportError, AttributeError, SyntaxError, NotImplementedError):
+    except (AttributeError, SyntaxError, NotImplementedError):
         pass

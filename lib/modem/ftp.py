@@ -1,73 +1,81 @@
 """FTP client (spec section 3): AT#FTPGET and AT#FTPPUT (alias FTTPUT). The control connection
-is a non-blocking socket, its replies waited for in slices that feed the watchdog; the file
-goes through the pump. Loaded on first use.
+is a non-blocking socket, each reply waited for whole within reply_ms (Modem.wait); the file
+goes through the pump.
 """
 import os
 
 from . import dle
-from . import pump as P
+from .pump import DOWN, HOST_ETX, UP
 from . import sockets
-from . import codes as K
-from . import compat as T
 from .atparse import ACT
-from .commands import NOFINAL
-from .compat import const
-
-# (modules, not their names: every name at module level is a slot of this module's dict,
-# which is allocated in one piece when it is loaded; fewer names, a smaller piece)
+from .codes import (BAD_PARAMETER, CWD_FAILED, ERROR, OK_DATA, OPEN_FAILED, ATError)
+from .compat import BUSY_ERRNOS, POLLIN, Stream, const, ticks_add, ticks_diff, ticks_ms
 
 _LINE_MAX = const(256)  # a reply line is cut here (the rest of it is read and dropped)
 _QUIT_MS = const(2000)  # how long the server may take to answer QUIT
 _SHUT_WR = const(1)  # socket.SHUT_WR, on lwIP as on POSIX
+# The first digit of a reply, as a byte: 1xx preliminary, 2xx done, 3xx more wanted.
+_PRELIM = const(49)
+_DONE = const(50)
+_MORE = const(51)
 
 
-def run(m, name, op, args):
-    """AT#FTPGET, AT#FTPPUT: log in, CWD, open the data connection, RETR/STOR, data mode."""
+def get(m, name, op, args):
+    """AT#FTPGET: FTPGETFILENAME from FTPGETPATH, to the host DLE-escaped."""
+    return _start(m, op, True)
+
+
+def put(m, name, op, args):
+    """AT#FTPPUT (alias FTTPUT): the host's DLE-escaped file to FTPPUTPATH/FTPPUTFILENAME."""
+    return _start(m, op, False)
+
+
+def _start(m, op, get):
+    """Log in, CWD, open the data connection, RETR/STOR, then data mode."""
     if op != ACT:
-        raise K.ATError(K.ERROR)
+        raise ATError(ERROR)
     m.link.need()
     sockets.idle(m)
     p = m.params
-    get = name == "#FTPGET"
     host = p.get("FTPSERV")
     port = p.get("FTPPORT")
     if not host or not port:
-        raise K.ATError(K.BAD_PARAMETER)  # no server configured
+        raise ATError(BAD_PARAMETER)  # no server configured
     addr = sockets.resolve(m, host, port)
-    c = sockets.connect(addr, m.connect_ms, m.kick)
+    c = sockets.connect(m, addr)
     try:
         _login(m, c, get)
         d = _open(m, c, sockets.peer_ip(addr), get)
     except Exception as e:
         _quit(m, c)
         if isinstance(e, OSError):
-            raise K.ATError(K.OPEN_FAILED)  # the control connection failed or timed out
+            raise ATError(OPEN_FAILED)  # the control connection failed or timed out
         raise
-    m.result(K.OK_DATA)
+    m.result(OK_DATA)
     m.enter = lambda leftover: session(m, c, d, get, leftover)
-    return NOFINAL
+    return True
 
 
 def _login(m, c, get):
     """Greeting, USER/PASS, TYPE, CWD on the control connection c. No FTPUN: anonymous, with
     FTPPW or, when that is empty too, the customary e-mail-like password."""
     p = m.params
-    if _reply(m, c)[0] != 50:  # 220
-        raise K.ATError(K.OPEN_FAILED)
+    if _reply(m, c)[0] != _DONE:  # 220
+        raise ATError(OPEN_FAILED)
     user = p.get("FTPUN")
     pw = p.get("FTPPW")
     if not user:
         user = "anonymous"
         pw = pw or "anonymous@"
     r = _cmd(m, c, "USER " + user)
-    if r[0] == 51:  # 331: password wanted
+    if r[0] == _MORE:  # 331: password wanted
         r = _cmd(m, c, "PASS " + pw)
-    if r[0] != 50:  # 230
-        raise K.ATError(K.OPEN_FAILED)
-    _cmd(m, c, "TYPE " + p.get("FTPTYPE"), 50)
+    if r[0] != _DONE:  # 230
+        raise ATError(OPEN_FAILED)
+    _cmd(m, c, "TYPE " + p.get("FTPTYPE"), _DONE)
     path = p.get("FTPGETPATH" if get else "FTPPUTPATH")
     if path not in ("", "."):
-        _cmd(m, c, "CWD " + path, 50, K.CWD_FAILED)
+        _cmd(m, c, "CWD " + path, _DONE, CWD_FAILED)
 
 
 def _open(m, c, ip, get):
@@ -79,24 +87,25 @@ def _open(m, c, ip, get):
         if p.get("FTPMODE"):
             r = _cmd(m, c, "PASV")
             n = _numbers(r)
-            if r[0] == 50 and len(n) >= 6:
+            if r[0] == _DONE and len(n) >= 6:
                 if n[-2] > 255 or n[-1] > 255:
-                    raise K.ATError(K.OPEN_FAILED)
+                    raise ATError(OPEN_FAILED)
                 port = n[-2] << 8 | n[-1]
             else:  # PASV refused: the extended form
-                n = _numbers(_cmd(m, c, "EPSV", 50))
+                n = _numbers(_cmd(m, c, "EPSV", _DONE))
                 if not n:
-                    raise K.ATError(K.OPEN_FAILED)
+                    raise ATError(OPEN_FAILED)
                 port = n[-1]
             if not 0 < port < 65536:
-                raise K.ATError(K.OPEN_FAILED)  # not a port: a bad reply like any other
+                raise ATError(OPEN_FAILED)  # not a port: a bad reply like any other
             # the server's own address, not the one in the reply (it may be private or 0)
-            d = sockets.connect(sockets.resolve(m, ip, port), m.connect_ms, m.kick)
+            d = sockets.connect(m, sockets.resolve(m, ip, port))
         else:
             lis, port, mine = _listen(m, c)
-            _cmd(m, c, "PORT %s,%d,%d" % (mine.replace(".", ","), port >> 8, port & 255), 50)
+            _cmd(m, c, "PORT %s,%d,%d" % (mine.replace(".", ","), port >> 8, port & 255),
+                 _DONE)
         _cmd(m, c, ("RETR " if get else "STOR ") + p.get(
-            "FTPGETFILENAME" if get else "FTPPUTFILENAME"), 49)  # 150, 125
+            "FTPGETFILENAME" if get else "FTPPUTFILENAME"), _PRELIM)  # 150, 125
         if lis is not None:
             d = _accept(m, lis, ip)
     except Exception:
@@ -112,11 +121,11 @@ def _accept(m, lis, ip):
     """Active mode: the server's data connection, from the control connection's peer (ip)
     only: a connection from any other address is closed at once and the wait goes on;
     38016 when none comes within reply_ms."""
-    t0 = T.ticks_ms()
+    t0 = ticks_ms()
     while True:
-        left = m.reply_ms - T.ticks_diff(T.ticks_ms(), t0)
-        if left <= 0 or not sockets.wait(lis, T.POLLIN, left, m.kick):
-            raise K.ATError(K.OPEN_FAILED)
+        left = m.reply_ms - ticks_diff(ticks_ms(), t0)
+        if left <= 0 or not m.wait(lis, POLLIN, left):
+            raise ATError(OPEN_FAILED)
         try:
             d, addr = lis.accept()
         except OSError:
@@ -129,24 +138,24 @@ def _accept(m, lis, ip):
 def session(m, c, d, get, leftover):
     """The file through the pump, then the server's verdict; returns the host bytes after the
     session (the next commands)."""
-    pump = m.data_pump()
-    stream = P.Stream(d)
+    pump = m.pump
+    stream = Stream(d)
     if not get and m.params.get("FTPTYPE") == "A":
         stream = Ascii(stream)
     try:
-        why = pump.run(stream, 1, P.DOWN if get else P.UP, leftover, m.session_tick, 0,
+        why = pump.run(stream, 1, DOWN if get else UP, leftover, m.session_tick, 0,
                        m.reply_ms)
         code, rest = sockets.end(m, pump, None, why, not get)
     finally:
         _close(d)  # the server sees the end of an upload
-    if get and why == P.HOST_ETX:
-        code = K.OPEN_FAILED  # the host stopped the download: the file is not whole
+    if get and why == HOST_ETX:
+        code = OPEN_FAILED  # the host stopped the download: the file is not whole
     if not code:
         try:
-            if _reply(m, c)[0] != 50:  # 226 (or 250): the server has it all
-                code = K.OPEN_FAILED
+            if _reply(m, c)[0] != _DONE:  # 226 (or 250): the server has it all
+                code = OPEN_FAILED
         except OSError:
-            code = K.OPEN_FAILED
+            code = OPEN_FAILED
     _quit(m, c)
     if code:
         m.say(code)
@@ -173,16 +182,16 @@ class Ascii:
 
 def _line(m, c, deadline):
     """One line of a reply, cut at _LINE_MAX: a byte at a time from the non-blocking control
-    connection c, waited for until deadline (ticks_ms) in slices that feed the watchdog."""
+    connection c, waited for until deadline (ticks_ms)."""
     b = bytearray()
     while True:
         try:
             ch = c.recv(1)
         except OSError as e:
-            if e.args[0] not in T.BUSY_ERRNOS:
+            if e.args[0] not in BUSY_ERRNOS:
                 raise
-            left = T.ticks_diff(deadline, T.ticks_ms())
-            if left <= 0 or not sockets.wait(c, T.POLLIN, left, m.kick):
+            left = ticks_diff(deadline, ticks_ms())
+            if left <= 0 or not m.wait(c, POLLIN, left):
                 raise OSError(110)  # no reply in time
             continue
         if not ch:
@@ -197,7 +206,7 @@ def _reply(m, c, ms=0):
     """The last line of one reply; a multi-line reply (123-...) is read to its 123 line.
     ms: how long the whole reply may take (m.reply_ms unless given), however the server
     trickles it."""
-    deadline = T.ticks_add(T.ticks_ms(), ms or m.reply_ms)
+    deadline = ticks_add(ticks_ms(), ms or m.reply_ms)
     r = _line(m, c, deadline)
     if r[3:4] == b"-":
         end = r[:3]
@@ -209,13 +218,13 @@ def _reply(m, c, ms=0):
     return r
 
 
-def _cmd(m, c, text, digit=0, code=K.OPEN_FAILED, ms=0):
-    """Sends a command, returns its reply; with digit, the reply's first digit (an ASCII
-    code: 49 1xx, 50 2xx) must be that, else K.ATError(code)."""
+def _cmd(m, c, text, digit=0, code=OPEN_FAILED, ms=0):
+    """Sends a command, returns its reply; with digit, the reply's first digit (_DONE, ...)
+    must be that, else ATError(code)."""
     c.sendall((text + "\r\n").encode())
     r = _reply(m, c, ms)
     if digit and r[0] != digit:
-        raise K.ATError(code)
+        raise ATError(code)
     return r
 
 
@@ -236,7 +245,7 @@ def _numbers(r):
 
 def _listen(m, c):
     """Active mode: (socket, port, address to give in PORT). No getsockname on MicroPython:
-    the port is picked here, the address is the link's own."""
+    the port is picked here, at random, the address is the link's own."""
     try:
         mine = c.getsockname()[0]
     except AttributeError:
@@ -249,7 +258,7 @@ def _listen(m, c):
             return sockets.listen(port, 1), port, mine
         except OSError:
             port += 1
-    raise K.ATError(K.OPEN_FAILED)
+    raise ATError(OPEN_FAILED)
 
 
 def _close(s):

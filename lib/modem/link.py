@@ -1,4 +1,5 @@
-"""The network link behind AT+CGATT, AT#CONNECTIONSTART/STOP, AT#DISPLAYIP and AT#VSTATE.
+"""The network link, and its commands: AT+CGATT, +CGREG, +CREG, +CSQ, #CONNECTIONSTART,
+#CONNECTIONSTOP, #DISPLAYIP, #VSTATE.
 
 One state machine over any backend (the computer's network, Wi-Fi, a cellular module over
 PPP). A backend has:
@@ -10,11 +11,13 @@ PPP). A backend has:
   is_up()            the IP link is still there
   rssi()             dBm, or None when unknown
 """
-from .codes import NO_LINK, SESSION_LOST, ATError
+from . import codes
+from .atparse import ACT, GET, SET, TEST
 from .compat import const, ticks_diff, ticks_ms
 
 _CHECK_MS = const(250)  # how often a link that is up is checked
 _RETRY_MS = const(2000)  # how often a lost attachment is tried again
+
 
 class LinkError(Exception):
     def __init__(self, code):
@@ -34,14 +37,61 @@ class Link:
         self.retry_ms = _RETRY_MS
         self.t = ticks_ms()  # when the link was last checked, or attaching retried
 
-    # The commands' side (attach, start, stop, state) is in atlink, loaded for them.
-
     def need(self):
         """For commands that need the link (OTCP, FTP, SNTP): 35867 while it is down."""
         if not self.up:
-            raise ATError(NO_LINK)
+            raise codes.ATError(codes.NO_LINK)
 
-    # ---- background ----
+    def attach(self, on):
+        if on:
+            self.want_attach = True
+            self.backend.attach()
+        else:
+            self.want_attach = False
+            self.stop()
+            self.backend.detach()
+
+    def start(self, params):
+        """The link up (AT#CONNECTIONSTART): my address, or ATError."""
+        if params.get("GPRSMODE") != 1:
+            raise codes.ATError(codes.BAD_PARAMETER)
+        if self.up:
+            raise codes.ATError(codes.ALREADY_RUNNING)
+        reg = self.backend.registration()
+        if reg != 1:
+            # refused by the network (wrong key, denied): 35868; otherwise not attached
+            raise codes.ATError(codes.CONNECTION_ABORTED if reg == 3 else codes.NOT_ATTACHED)
+        try:
+            self.my_ip, self.peer_ip = self.backend.start(params)
+        except LinkError as e:
+            raise codes.ATError(e.code)
+        except OSError:
+            raise codes.ATError(codes.ACTIVATION_FAILED)
+        self.up = True
+        self.t = ticks_ms()
+        return self.my_ip
+
+    def stop(self):
+        if self.up:
+            self.up = False
+            self.release()
+            self.backend.stop()
+
+    def state(self):
+        """AT#VSTATE: CONNECTED, IDLE, or NO SERVICE (attaching without a network)."""
+        if self.up:
+            return "CONNECTED"
+        reg = self.backend.registration()
+        if self.want_attach and reg != 1 and reg != 2:
+            return "NO SERVICE"
+        return "IDLE"
+
+    def csq(self):
+        """AT+CSQ's rssi: 0 (-113 dBm or less) .. 31 (-51 dBm or more), 99 unknown."""
+        dbm = self.backend.rssi()
+        if dbm is None:
+            return 99
+        return max(0, min(31, (dbm + 113) // 2))
 
     def tick(self, say):
         """Called from the main loop: reports registration changes and a lost link.
@@ -63,7 +113,7 @@ class Link:
                     self.backend.stop()
                 except OSError:
                     pass
-                say(SESSION_LOST)
+                say(codes.SESSION_LOST)
         elif (self.want_attach and reg != 1 and reg != 2
               and ticks_diff(now, self.t) >= self.retry_ms):
             self.t = now
@@ -72,3 +122,83 @@ class Link:
     def release(self):
         for f in self.on_lost:
             f()
+
+
+# ---- the commands ----
+
+def _flag(args):
+    """The 0/1 argument of AT+CGATT=, AT+CGREG=."""
+    if len(args) != 1 or args[0][0] not in ("0", "1"):
+        raise codes.ATError(codes.BAD_PARAMETER)
+    return args[0][0] == "1"
+
+
+def at_cgatt(m, name, op, args):
+    link = m.link
+    if op == GET:
+        m.info("+CGATT: %d" % (link.backend.registration() == 1))
+    elif op == TEST:
+        m.info("+CGATT: (0-1)")
+    elif op == SET:
+        on = _flag(args)
+        link.attach(on)
+        if on and link.cgreg and link.reg != 1:
+            # searching first, as the spec shows (7.2.1); tick() reports what follows
+            link.reg = 2
+            m.after_ok = lambda: m.say("+CGREG: 2")
+    else:
+        raise codes.ATError(codes.ERROR)
+
+
+def at_creg(m, name, op, args):
+    """AT+CGREG and AT+CREG: ? the registration, =0/1 (+CGREG) its unsolicited reports."""
+    link = m.link
+    reg = link.backend.registration()
+    if op == GET:
+        m.info("%s: %d,%d" % (name, link.cgreg if name == "+CGREG" else 0, reg))
+    elif op == TEST:
+        m.info("%s: (0-1)" % name)
+    elif op == SET and name == "+CGREG":
+        link.cgreg = _flag(args)
+        link.reg = reg
+    else:
+        raise codes.ATError(codes.ERROR)
+
+
+def at_csq(m, name, op, args):
+    if op == ACT:
+        m.info("+CSQ: %d,99" % m.link.csq())
+    elif op == TEST:
+        m.info("+CSQ: (0-31,99),(99)")
+    else:
+        raise codes.ATError(codes.ERROR)
+
+
+def at_start(m, name, op, args):
+    """The IP address, then Ok_Info_GprsActivation in place of OK (spec 2.2.2)."""
+    if op != ACT:
+        raise codes.ATError(codes.ERROR)
+    m.info(m.link.start(m.params))
+    m.result(codes.OK_GPRS)
+    return True  # its own final result
+
+
+def at_stop(m, name, op, args):
+    if op != ACT:
+        raise codes.ATError(codes.ERROR)
+    m.link.stop()
+
+
+def at_displayip(m, name, op, args):
+    if op != ACT:
+        raise codes.ATError(codes.ERROR)
+    if not m.link.up:
+        raise codes.ATError(codes.NO_LINK)
+    m.info("MY IP: " + m.link.my_ip)
+    m.info("PEER IP: " + m.link.peer_ip)
+
+
+def at_vstate(m, name, op, args):
+    if op != ACT:
+        raise codes.ATError(codes.ERROR)
+    m.info('#STATE: "%s"' % m.link.state())

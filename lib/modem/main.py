@@ -1,45 +1,101 @@
-"""Starts the modem for a board and runs its loop for ever: modem.main.run(board name)."""
-import gc
+"""Starts the modem for a board and runs its loop for ever: modem.main.run(board name).
+
+A board is a data module in boards/ (its UART, pins, network kind); what it does not say,
+DEFAULTS does.
+"""
 import sys
 
-from .compat import MPY
+from . import dle
+from .compat import heap
+
+VERSION = "GPX-MPY V0.1.0 (GenPro 2Xe AT# compatible, MicroPython)"
+
+DEFAULTS = (
+    ("MANUFACTURER", "GPX"),
+    ("MODEL", "GenPro 2Xe compatible modem"),
+    ("REVISION", "V0.1.0"),
+    ("VERSION", VERSION),
+    ("WIND", True),
+    ("FLASH_DIR", ""),
+    ("SNTP_SERVERS", ("pool.ntp.org",)),
+    ("NETWORK", "host"),
+    ("UART", None),
+)
 
 
 def log(text):
     sys.stderr.write("modem: " + text + "\n")
 
 
+def load(name):
+    """The board's data module (boards/<name>.py), with every default it does not give."""
+    mod = __import__("boards." + name, None, None, (name,))
+    for k, v in DEFAULTS:
+        if not hasattr(mod, k):
+            setattr(mod, k, v)
+    return mod
+
+
+def backend(board, params, flash_dir, wait):
+    """The link backend the board's NETWORK names (only its module is loaded)."""
+    kind = board.NETWORK
+    if kind == "wlan":
+        from .net_wlan import WlanBackend
+
+        return WlanBackend(params)
+    if kind == "ppp":
+        from .net_ppp import PppBackend
+
+        return PppBackend(board, params, wait=wait)
+    from .net_host import HostBackend
+
+    return HostBackend((flash_dir.rstrip("/") + "/" if flash_dir else "") + "link.fault")
+
+
+def line(board):
+    """The AT line: the board's UART, or stdin/stdout (a pty) where it has none."""
+    if board.UART is None:
+        from .compat import FdPort
+
+        return FdPort(0, 1)
+    from machine import UART  # the board layer only
+
+    from .uart import UartPort
+
+    return UartPort(UART(**board.UART))
+
+
+def make(board, port, flash_dir, logger=None):
+    """The modem for a board on port, not started."""
+    from .core import Modem
+    from .link import Link
+    from .params import Params
+    from .pump import Pump
+    from .wait import Wait
+
+    w = Wait(getattr(board, "kick", None))
+    params = Params(flash_dir)
+    m = Modem(port, board, params, Link(backend(board, params, flash_dir, w)), w, logger)
+    m.pump = Pump(port, w)
+    return m
+
+
 def boot(board_name="host", flash_dir=None, port=None, logger=log):
-    """The modem for a board, started, on port (the board's line if None): setup.boot,
-    whose code goes back to the heap after (the package holds it too)."""
-    from . import setup
-
-    modem = setup.boot(board_name, flash_dir, port, logger)
-    del setup
-    sys.modules.pop("modem.setup", None)
-    delattr(sys.modules["modem"], "setup")
-    from .commands import OVERLAYS, spare, unload
-
-    unload(modem.params)
-    # Each feature module loaded once and dropped: the names it interns (qstrs, never freed)
-    # go to the bottom of the heap now, not into the spare piece when it is first lent to it
-    # (the spare would then never be had again).
-    for mod in OVERLAYS:
-        __import__("modem." + mod)
-        unload(modem.params)
-    # The pump's code then its 2 KiB of buffers, while the heap is still in one piece
-    # (loaded later, it would sit among a feature module's code and split the heap); then
-    # the spare piece of heap that each feature module gets as it loads (commands.spare).
-    modem.data_pump()
-    spare()
+    """The modem for a board, started, on port (the board's line if None)."""
+    board = load(board_name)
+    flash = board.FLASH_DIR if flash_dir is None else flash_dir
+    modem = make(board, line(board) if port is None else port, flash, logger)
+    if not dle.VIPER:
+        logger("dle: no viper here: the bytecode codec runs, about 20 times slower")
+    modem.start()
     return modem
 
 
 def run(board_name="host", flash_dir=None):
     modem = boot(board_name, flash_dir)
-    if MPY:
-        gc.collect()
-        log("heap: %d bytes in use, %d free" % (gc.mem_alloc(), gc.mem_free()))
+    h = heap()
+    if h:
+        log("heap: %d bytes in use, %d free" % h)
     log("ready")
     while True:
         try:

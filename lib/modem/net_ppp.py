@@ -5,8 +5,9 @@ Start: the PDP context from GPRSCID/APNSERV (AT+CGDCONT), the credentials APNUN/
 (AT+CGAUTH, PAP), ATD*99***<cid># and CONNECT, then network.PPP over the same UART.
 """
 from .codes import ACTIVATION_FAILED, CONNECTION_ABORTED, NOT_ATTACHED
-from .compat import const, sleep_ms, ticks_diff, ticks_ms
+from .compat import const, ticks_diff, ticks_ms
 from .link import LinkError
+from .wait import Wait
 
 _REG_MS = const(1000)  # how often AT+CGREG? is asked while not in a session
 _PPP_MS = const(30000)  # how long PPP may take to come up
@@ -15,7 +16,7 @@ _GUARD_MS = const(1000)  # the silence around +++ that returns the module to com
 
 
 class PppBackend:
-    def __init__(self, board, params, uart=None, net=None):
+    def __init__(self, board, params, uart=None, net=None, wait=None):
         if uart is None:
             from machine import UART  # the board layer only
 
@@ -33,9 +34,9 @@ class PppBackend:
         self._buf = bytearray(128)
         self.ppp_ms = _PPP_MS
         self.guard_ms = _GUARD_MS
-        # the watchdog's feed (put on the board by firmware/boot.py's take; int(): none):
-        # the waits below are longer than a watchdog's period (ATD 30 s, PPP 30 s)
-        self.kick = getattr(board, "kick", int)
+        # the modem's wait: the waits below are longer than a watchdog's period (ATD 30 s,
+        # PPP 30 s), and every wait feeds it
+        self.w = wait or Wait(getattr(board, "kick", None))
 
     # ---- the module's AT commands ----
 
@@ -49,10 +50,9 @@ class PppBackend:
         line = b""
         t0 = ticks_ms()
         while ticks_diff(ticks_ms(), t0) < ms:
-            self.kick()
             n = uart.readinto(self._buf) if uart.any() else 0
             if not n:
-                sleep_ms(5)
+                self.w.sleep(5)
                 continue
             line += bytes(self._buf[:n])
             while b"\r\n" in line:
@@ -134,12 +134,11 @@ class PppBackend:
         ppp.connect()
         t0 = ticks_ms()
         while not ppp.isconnected():
-            self.kick()
             if ticks_diff(ticks_ms(), t0) > self.ppp_ms:
                 ppp.disconnect()
                 self._hangup()
                 raise LinkError(ACTIVATION_FAILED)
-            sleep_ms(50)
+            self.w.sleep(50)
         self.ppp = ppp
         ip, _, peer, _ = ppp.ifconfig()
         return ip, peer
@@ -151,11 +150,9 @@ class PppBackend:
             self._hangup()
 
     def _hangup(self):
-        self.kick()
-        sleep_ms(self.guard_ms)
+        self.w.sleep(self.guard_ms)
         self.uart.write(b"+++")
-        self.kick()
-        sleep_ms(self.guard_ms)
+        self.w.sleep(self.guard_ms)
         try:
             self._at(b"ATH")
         except LinkError:

@@ -1,34 +1,96 @@
-"""The parameter values and their display lines. Changing them (checking, saving to flash)
-is the feature module setting, loaded only for that."""
-from . import schema as S
+"""The parameters' values: got, checked, set and saved to flash at once (store.py beneath),
+shown as the displays show them; AT#<param>, ATZ and AT&F.
+
+Values are kept by name: a value, or a list of one per socket for the TCP group.
+"""
+import json
+
+from . import schema
+from .atparse import ACT, GET, TEST
+from .codes import BAD_PARAMETER, ERROR, INTERNAL, ATError
+from .compat import loads
+from .store import OK, Store
 
 
 class Params:
     def __init__(self, folder, name="params.gpx"):
-        self.folder = folder  # where the parameters are saved (setting.store)
+        self.folder = folder  # where the parameters are saved
         self.name = name
-        # name: value, the values set by load() (the setting module). The names are made
-        # here, before that module's code is in the heap, not among it: see rehome.
         self.values = {}
-        for name in S.names():
-            self.values[name] = None
-        self.moved = False  # values made while the setting module was in the heap (rehome)
+        self.defaults()
 
     def get(self, name, sock=0):
         v = self.values[name]
         return v[sock - 1] if sock else v
 
-    # ---- changes: the setting module, loaded for the call ----
+    def set(self, name, sock, args):
+        """Set a parameter from command arguments: 36929 and no change on a bad value. A
+        change is saved at once; a save that fails in any way (the flash, the heap) changes
+        nothing: the value in use stays the saved one (49155)."""
+        value = parse(schema.row(name), args)
+        old = self.values[name]
+        if sock:
+            new = list(old)
+            new[sock - 1] = value
+        else:
+            new = value
+        if new == old:
+            return  # flash wears: an unchanged value is not saved again
+        self.values[name] = new
+        try:
+            self.save()
+        except Exception:
+            self.values[name] = old
+            raise ATError(INTERNAL)
 
     def defaults(self):
-        from .setting import defaults
+        for name in schema.PARAMS:
+            r = schema.row(name)
+            d = r[schema.DEFAULT]
+            self.values[name] = [d, d] if r[schema.GROUP] == "T" else d
 
-        defaults(self)
+    def factory(self):
+        """AT&F: the defaults, saved; if the save fails the old values stay, as in flash."""
+        old = dict(self.values)
+        self.defaults()
+        try:
+            self.save()
+        except Exception:
+            self.values.update(old)
+            raise ATError(INTERNAL)
 
     def load(self):
-        from .setting import load
-
-        return load(self)
+        """Saved values over defaults; a missing or broken file means defaults. Returns the
+        store's status: missing, ok or corrupt (a broken file is kept as <name>.bad). The
+        file is read and parsed before any value changes: a load cut short (ATZ with no
+        heap for it, MemoryError) leaves every value as it was, which is as saved. A file
+        that is not the modem's JSON object (or too deep to parse) is broken too."""
+        st = Store(self.folder, self.name)
+        body = st.load()
+        saved = None
+        if body is not None:
+            try:
+                saved = loads(body)
+            except MemoryError:
+                raise
+            except Exception:  # ValueError; RecursionError on CPython
+                st.aside()
+            body = None
+            if not isinstance(saved, dict) and st.status == OK:
+                st.aside()
+                saved = None
+        for name in schema.PARAMS:
+            r = schema.row(name)
+            t = r[schema.GROUP] == "T"
+            try:
+                v = saved[name]
+                v = [_revalid(r, v[0]), _revalid(r, v[1])] if t else _revalid(r, v)
+            except (ATError, TypeError, IndexError, ValueError, KeyError):
+                v = r[schema.DEFAULT]  # absent or not legal: the default
+                if t:
+                    v = [v, v]
+            self.values[name] = v
+        return st.status
 
     def load_at_start(self):
         """load() at start-up, where the heap is at its emptiest: a saved file that still
@@ -37,35 +99,28 @@ class Params:
         try:
             return self.load()
         except MemoryError:
-            from .setting import set_aside
-
-            return set_aside(self)
+            Store(self.folder, self.name).aside()
+            self.defaults()
+            return "corrupt"
 
     def save(self):
-        from .setting import save
+        Store(self.folder, self.name).save_parts(self._json)
 
-        save(self)
-
-    def rehome(self):
-        """Values made while the setting module's code was in the heap would stay among the
-        holes it leaves and split the free heap: copied down, once it has gone (settle)."""
-        if self.moved:
-            self.moved = False
-            v = self.values
-            try:
-                for k in v:  # in place: the dict's table stays where it is
-                    v[k] = _copy(v[k])
-            except MemoryError:
-                pass  # only tidier, never needed: a value not copied stays where it was
-
-    # ---- display ----
+    def _json(self):
+        """The values as a JSON object, a piece per value (json.loads reads it back whole)."""
+        values = self.values
+        sep = b"{"
+        for k in values:
+            yield sep + json.dumps(k).encode() + b": " + json.dumps(values[k]).encode()
+            sep = b", "
+        yield b"}" if sep == b", " else b"{}"
 
     def line(self, name, shown, sock=0):
         """One display line: #NAME: value, #NAME: id,value, or the spec's #FTPTYPE = I."""
-        r = S.find(name)
+        r = schema.row(name)
         v = self.get(name, sock)
-        head = r[S.PREFIX] + shown
-        if r[S.KIND] == "T":
+        head = r[schema.PREFIX] + shown
+        if r[schema.KIND] == "T":
             return head + " = " + v
         text = fmt(r, v)
         if sock:
@@ -74,7 +129,7 @@ class Params:
 
 
 def fmt(row, v):
-    k = row[S.KIND]
+    k = row[schema.KIND]
     if k == "S" or k == "H":
         return '"' + v + '"'
     if k == "U":
@@ -82,8 +137,139 @@ def fmt(row, v):
     return str(v)
 
 
-def _copy(x):
-    """A new object equal to x (a slice copies on MicroPython; CPython may return x)."""
-    if isinstance(x, list):
-        return [_copy(y) for y in x]
-    return x[:] if isinstance(x, (str, tuple)) else x
+# ---- the commands ----
+
+def at_param(m, name, op, args):
+    """AT#<param>? and AT#<param>=... of every parameter of the schema (docs/decisions.md
+    section 2); per-socket ones take the socket id first, and one argument that is an id
+    is a get of that socket."""
+    shown = schema.find(name[1:])
+    p = m.params
+    if op == TEST:
+        return
+    if op == ACT:
+        raise ATError(ERROR)
+    per_socket = schema.row(shown)[schema.GROUP] == "T"
+    if op == GET:
+        for sock in schema.SOCKETS if per_socket else (0,):
+            m.info(p.line(shown, shown, sock))
+        return
+    if not per_socket:
+        p.set(shown, 0, args)
+        return
+    sock = socket_id(args[:1])
+    if len(args) == 1:
+        m.info(p.line(shown, shown, sock))
+    else:
+        p.set(shown, sock, args[1:])
+
+
+def at_z(m, name, op, args):
+    """ATZ: the saved parameters reloaded, echo and +CMEE back to their power-up values.
+    With no heap to read the flash, the values are kept: they are the saved ones."""
+    if op != ACT:
+        raise ATError(ERROR)
+    try:
+        m.params.load()
+    except MemoryError:
+        pass
+    m.echo = 1
+    m.cmee = 1
+
+
+def at_factory(m, name, op, args):
+    """AT&F: factory defaults, saved."""
+    if op != ACT:
+        raise ATError(ERROR)
+    m.params.factory()
+
+
+def socket_id(args):
+    """The socket id of a one-argument list, 1 or 2, or ATError(36929)."""
+    if len(args) != 1 or args[0][0] not in ("1", "2"):
+        raise ATError(BAD_PARAMETER)
+    return int(args[0][0])
+
+
+# ---- checking values ----
+
+def _revalid(row, v):
+    if row[schema.KIND] == "U":
+        return parse(row, [("-0" if v[1] < 0 else str(v[0]), False), (str(abs(v[1])), False)])
+    if isinstance(v, str) != (row[schema.KIND] in "SHT"):
+        raise ValueError
+    return parse(row, [(str(v), True)])
+
+
+def parse(row, args):
+    """The value that args (a list of (text, quoted)) give for row, or ATError(36929)."""
+    k = row[schema.KIND]
+    for a in args:
+        if not a[0] and not a[1]:  # "=" or "," with no value after it
+            raise ATError(BAD_PARAMETER)
+    if k == "U":
+        if not 1 <= len(args) <= 2:
+            raise ATError(BAD_PARAMETER)
+        h = number(args[0][0], True)
+        m = number(args[1][0], False) if len(args) == 2 else 0
+        if not row[schema.LO] <= h <= row[schema.HI] or not 0 <= m <= 59:
+            raise ATError(BAD_PARAMETER)
+        if h == 0 and args[0][0].strip()[:1] == "-":
+            m = -m  # -0,30: half an hour behind UTC, kept as (0, -30)
+        return (h, m)
+    if len(args) != 1:
+        raise ATError(BAD_PARAMETER)
+    text = args[0][0]
+    if k == "S" or k == "H":
+        if len(text) > row[schema.LO] or not (printable(text) if k == "S" else host(text)):
+            raise ATError(BAD_PARAMETER)
+        return text
+    if k == "T":
+        t = text.upper()
+        if t != "A" and t != "I":
+            raise ATError(BAD_PARAMETER)
+        return t
+    if k == "P" and not 1 <= len(text) <= 5:
+        raise ATError(BAD_PARAMETER)
+    v = number(text, False)
+    if k == "B":
+        if v not in schema.BAUDS:
+            raise ATError(BAD_PARAMETER)
+        return v
+    if not row[schema.LO] <= v <= row[schema.HI] or (k == "D" and v % 20):
+        raise ATError(BAD_PARAMETER)
+    return v
+
+
+# Text is checked as bytes (ints): iterating a str would intern each new character as a
+# qstr on MicroPython, memory that is never given back.
+
+
+def number(text, signed):
+    """A decimal integer of at most 6 digits; a sign only when signed."""
+    b = text.strip().encode()
+    body = b[1:] if signed and b and b[0] in b"-+" else b
+    if not body or len(body) > 6 or not all(48 <= c <= 57 for c in body):
+        raise ATError(BAD_PARAMETER)
+    return int(b)
+
+
+def printable(text):
+    return all(32 <= c <= 126 and c != 34 for c in text.encode())
+
+
+def host(text):
+    """A dotted quad, "0", or a host name; empty is allowed (no server set)."""
+    b = text.encode()
+    if not b or b == b"0":
+        return True
+    if all(c == 46 or 48 <= c <= 57 for c in b):
+        parts = b.split(b".")
+        if len(parts) != 4:
+            return False
+        for p in parts:
+            if not p or len(p) > 3 or int(p) > 255:
+                return False
+        return True
+    # letters (c | 32 folds A-Z onto a-z, and nothing else onto them), digits, . - _
+    return all(97 <= c | 32 <= 122 or 48 <= c <= 57 or c in b".-_" for c in b)

@@ -5,7 +5,8 @@ Back-pressure: the line is read only when every decoded byte has gone to the str
 stream only when every encoded byte has gone to the line. See docs/dle.md for the decisions.
 """
 from . import dle
-from .compat import MPY, POLLIN, POLLOUT, Poller, const, ticks_add, ticks_diff, ticks_ms
+from .compat import POLLIN, POLLOUT, Stream, const, ticks_add, ticks_diff, ticks_ms
+from .wait import Wait
 
 RAW_SIZE = const(512)  # host -> peer buffer, and peer -> host raw read
 ENC_SIZE = const(1024)  # peer -> host, encoded (2 * RAW_SIZE)
@@ -28,26 +29,19 @@ _HANGUP = const(6)  # tick() may return it: the host hung up (DTR), as if it sen
 GUARD_MS = const(1000)  # the silence around +++
 _PLUS = const(43)
 
-if MPY:
-
-    def Stream(sock):
-        """A socket as the pump's stream: on MicroPython a non-blocking socket already is
-        one (readinto: None when nothing is there, 0 at the end; write: None when full)."""
-        sock.setblocking(False)
-        return sock
-
-else:
-    from ._cpython import Stream  # noqa: F401
+__all__ = ("Pump", "Stream")
 
 _DLE = const(0x10)
 _ETX = const(0x03)
 
 
 class Pump:
-    def __init__(self, port, buf=None):
-        """buf: BUF_SIZE bytes for the three buffers, preallocated by the caller at start-up
-        (a fragmented heap may not have 2 KiB in one piece later); made here if None."""
+    def __init__(self, port, wait=None, buf=None):
+        """port: the serial line; wait: the modem's wait.Wait (the pump's waits go through
+        it, which feeds the watchdog); buf: BUF_SIZE bytes for the three buffers, made here
+        if None."""
         self.port = port
+        self.w = wait or Wait()
         if buf is None:
             buf = bytearray(BUF_SIZE)
         mv = memoryview(buf)
@@ -57,9 +51,7 @@ class Pump:
         self._dnv = self._dn
         self._enc = mv[2 * RAW_SIZE:BUF_SIZE]
         self._encv = self._enc
-        self.state = dle.new_state()  # the decoder's (dle): ftp.drain carries it on
-        self._poll = Poller()
-        self._masks = {}
+        self.state = dle.new_state()  # the decoder's (dle): drain carries it on
         self._rest = self._upv[0:0]
         self._da = 0  # peer -> host bytes pending in _enc: [_da, _db)
         self._db = 0
@@ -99,6 +91,7 @@ class Pump:
         port = self.port
         st = self.state
         dle.reset(st)
+        self.w.clear()  # the pump's own waits only
         self.errno = 0
         self.dlemode = dlemode
         self.host_done = False
@@ -266,9 +259,10 @@ class Pump:
                         self.host_done = True
                         return ESCAPE if escape else HOST_ETX
                 now = ticks_ms()
-                if tick is not None and ticks_diff(now, next_tick) >= 0:
+                if ticks_diff(now, next_tick) >= 0:
                     next_tick = ticks_add(now, TICK_MS)
-                    r = tick()
+                    self.w.kick()  # a session that never waits feeds the watchdog here
+                    r = tick() if tick is not None else 0
                     if r == _HANGUP and up_on:
                         etx = True
                         lo = None
@@ -291,11 +285,11 @@ class Pump:
                 if up_on and ub > ua and not holding and not end:
                     sm |= POLLOUT
                 if port.wpollable is port.pollable:
-                    self._want(port.pollable, pm | wm)
+                    self.w.want(port.pollable, pm | wm)
                 else:
-                    self._want(port.pollable, pm)
-                    self._want(port.wpollable, wm)
-                self._want(getattr(stream, "pollable", stream), sm)
+                    self.w.want(port.pollable, pm)
+                    self.w.want(port.wpollable, wm)
+                self.w.want(getattr(stream, "pollable", stream), sm)
                 if not sm or not idle_ms:
                     stall_t = now  # only a wait on the stream counts
                 elif ticks_diff(now, stall_t) >= idle_ms:
@@ -311,7 +305,7 @@ class Pump:
                         ms = 0
                     elif ms > TICK_MS:
                         ms = TICK_MS
-                for _ in self._poll.ipoll(ms):
+                for _ in self.w.poll(ms):
                     pass
                 now = ticks_ms()
         finally:
@@ -323,7 +317,7 @@ class Pump:
                 self.host_done = True
             if lo is not None and not up_on:  # more typed ahead than _up holds: kept too
                 self._rest = bytes(upv[0:kept]) + bytes(lo[lo_off:])
-            self._unwant()
+            self.w.clear()
 
     def _keep(self, lo, lo_off, kept):
         """DOWN: host bytes (the leftover first, then the line) put at _up[kept:]; how many."""
@@ -349,6 +343,7 @@ class Pump:
         a command. Returns the host bytes after its ETX (the next commands; see rest())."""
         if self.host_done:  # its ETX came first: what followed it is in rest()
             return self._rest
+        self.w.clear()
         port = self.port
         st = self.state
         upv = self._upv
@@ -397,27 +392,28 @@ class Pump:
                     elif ticks_diff(now, heard) >= quiet_ms:
                         return self._rest
                 now = ticks_ms()
-                if tick is not None and ticks_diff(now, next_tick) >= 0:
+                if ticks_diff(now, next_tick) >= 0:
                     next_tick = ticks_add(now, TICK_MS)
-                    if tick() == _HANGUP:
+                    self.w.kick()
+                    if tick is not None and tick() == _HANGUP:
                         return self._rest
                 if moved:
                     continue
                 if ua == ub:
-                    self._want(port.pollable, POLLIN)
-                    self._want(sobj, 0)
+                    self.w.want(port.pollable, POLLIN)
+                    self.w.want(sobj, 0)
                     ms = quiet_ms - ticks_diff(now, heard)
                 else:
-                    self._want(port.pollable, 0)
-                    self._want(sobj, POLLOUT)
+                    self.w.want(port.pollable, 0)
+                    self.w.want(sobj, POLLOUT)
                     ms = quiet_ms - ticks_diff(now, sent)
-                for _ in self._poll.ipoll(max(0, min(ms, TICK_MS))):
+                for _ in self.w.poll(ms):
                     pass
                 now = ticks_ms()
         finally:
             self._ua = self._ub = 0
             self.host_done = True
-            self._unwant()
+            self.w.clear()
 
     def send_etx(self, timeout_ms=1000):
         """After ABORT: end the host's data with a lone ETX (DLEMODE 1), completing a DLE pair
@@ -441,31 +437,16 @@ class Pump:
             if off < len(buf):
                 if ticks_diff(ticks_ms(), t0) > timeout_ms:
                     return False
-                self._want(self.port.wpollable, POLLOUT)
-                self._poll.ipoll(10)
-        self._unwant()
+                self.w.want(self.port.wpollable, POLLOUT)
+                for _ in self.w.poll(10):
+                    pass
+        self.w.clear()
         self._da = self._db = 0
         return True
 
     def _fail(self, e):
         self.errno = e.args[0] if e.args else 0
         return ERROR
-
-    def _unwant(self):
-        for obj in self._masks:
-            self._poll.unregister(obj)
-        self._masks.clear()
-
-    def _want(self, obj, mask):
-        if obj is None or self._masks.get(obj, 0) == mask:
-            return
-        if mask:
-            self._poll.register(obj, mask)
-            self._masks[obj] = mask
-        else:
-            self._poll.unregister(obj)
-            del self._masks[obj]
-
 
 def _find_etx(buf, off, n):
     """The index of the first ETX in buf[off:off + n], or -1."""

@@ -1,114 +1,109 @@
-"""Every AT# parameter in one table: name, aliases, prefix, kind, limits, default, group.
+"""Every AT# parameter in one table: name, prefix, kind, limits, default, group; its aliases.
 
-DECISIONS.md sections 1-5 are encoded here and nowhere else. The table is one string (a
-table of tuples costs ten times the RAM on MicroPython); a row is split out on demand:
+docs/decisions.md sections 1-5 are encoded here and nowhere else. A row:
 
-    name / aliases , prefix , kind , lo , hi , default , group
+    NAME: "prefix,kind,lo,hi,default,group"
 
 kinds: S string (lo = max length), H host (dotted quad or name, lo = max length),
 N integer lo..hi, P port (1 to 5 digits, lo..hi), T FTP type (A or I), D multiple of 20
-in lo..hi, U UTC offset (hour lo..hi, minutes 0..59), B baud rate (one of BAUDS).
-groups: G GPRS, F FTP, T TCP (one value per socket), S SNTP, X extension (never in VALL).
+in lo..hi, U UTC offset (hour lo..hi, minutes 0..59; the default "h m"), B baud rate (one of
+BAUDS). groups: G GPRS, F FTP, T TCP (one value per socket), S SNTP, X extension (never in
+VALL). A row is a string (one object each, its text in flash with the frozen code), split
+when it is used: row(name).
 """
 from .compat import const
 
-TABLE = """APNPW,#,S,64,0,,G
-APNSERV,#,S,96,0,,G
-APNUN,#,S,64,0,,G
-GPRSMODE,#,N,0,1,1,G
-GPRSCID,#,N,1,4,1,G
-FTPGETFILENAME,#,S,64,0,,F
-FTPGETPATH,#,S,64,0,.,F
-FTPMODE,#,N,0,1,0,F
-FTPPORT,#,P,0,65535,21,F
-FTPPUTFILENAME/FTTPUTFILENAME,#,S,64,0,,F
-FTPPUTPATH/FTTPUTPATH,#,S,64,0,.,F
-FTPPW/FTTPW,#,S,64,0,,F
-FTPSERV,#,H,64,0,,F
-FTPTYPE,#,T,0,0,I,F
-FTPUN,#,S,64,0,,F
-DLEMODE,#,N,0,1,1,T
-TCPPORT/TCPPOINT,#,P,0,65535,0,T
-TCPSERV/TCPSEV,#,H,64,0,,T
-TCPTXDELAY,#,D,0,32760,100,T
-EGNTPPORT,+,P,0,65535,123,S
-EGNTPUTC,+,U,-11,12,0 0,S
-EGNTPWAIT/EGNTWAIT,+,N,10,300,30,S
-IPR,+,B,0,0,115200,X
-WLANSSID,#,S,32,0,,X
-WLANPW,#,S,64,0,,X"""
+PARAMS = {
+    "APNPW": "#,S,64,0,,G",
+    "APNSERV": "#,S,96,0,,G",
+    "APNUN": "#,S,64,0,,G",
+    "GPRSMODE": "#,N,0,1,1,G",
+    "GPRSCID": "#,N,1,4,1,G",
+    "FTPGETFILENAME": "#,S,64,0,,F",
+    "FTPGETPATH": "#,S,64,0,.,F",
+    "FTPMODE": "#,N,0,1,0,F",
+    "FTPPORT": "#,P,0,65535,21,F",
+    "FTPPUTFILENAME": "#,S,64,0,,F",
+    "FTPPUTPATH": "#,S,64,0,.,F",
+    "FTPPW": "#,S,64,0,,F",
+    "FTPSERV": "#,H,64,0,,F",
+    "FTPTYPE": "#,T,0,0,I,F",
+    "FTPUN": "#,S,64,0,,F",
+    "DLEMODE": "#,N,0,1,1,T",
+    "TCPPORT": "#,P,0,65535,0,T",
+    "TCPSERV": "#,H,64,0,,T",
+    "TCPTXDELAY": "#,D,0,32760,100,T",
+    "EGNTPPORT": "+,P,0,65535,123,S",
+    "EGNTPUTC": "+,U,-11,12,0 0,S",
+    "EGNTPWAIT": "+,N,10,300,30,S",
+    "IPR": "+,B,0,0,115200,X",
+    "WLANSSID": "#,S,32,0,,X",
+    "WLANPW": "#,S,64,0,,X",
+}
 
-# Fields of a row.
-NAME = const(0)
-PREFIX = const(1)
-KIND = const(2)
-LO = const(3)
-HI = const(4)
-DEFAULT = const(5)
-GROUP = const(6)
+# Other spellings, each accepted wherever its parameter is (docs/decisions.md section 1).
+ALIASES = {
+    "FTTPUTFILENAME": "FTPPUTFILENAME",
+    "FTTPUTPATH": "FTPPUTPATH",
+    "FTTPW": "FTPPW",
+    "TCPPOINT": "TCPPORT",
+    "TCPSEV": "TCPSERV",
+    "EGNTWAIT": "EGNTPWAIT",
+}
+
+# Fields of a row (row(name)).
+PREFIX = const(0)
+KIND = const(1)
+LO = const(2)
+HI = const(3)
+DEFAULT = const(4)
+GROUP = const(5)
 
 BAUDS = (1200, 2400, 4800, 9600, 19200, 38400, 57600, 115200, 230400, 460800, 921600)
 
-# Displays: parameter or parameter:printed-name, in the spec's order (DECISIONS.md section 3).
-# VTCP prints TCPPOINT in its own order (spec 4.5.2); VALL's TCP blocks print TCPPORT.
+# Displays: parameters, or parameter:printed name, in the spec's order (docs/decisions.md
+# section 3). VTCP prints TCPPOINT in its own order (spec 4.5.2); VALL's TCP blocks TCPPORT.
 VGPRS = "APNPW APNSERV APNUN GPRSMODE GPRSCID"
 VFTP = ("FTPGETFILENAME FTPGETPATH FTPMODE FTPPORT FTPPUTFILENAME FTPPUTPATH FTPPW FTPSERV"
         " FTPTYPE FTPUN")
 VTCP = "DLEMODE TCPSERV TCPPORT:TCPPOINT TCPTXDELAY"
 VALL_TCP = "DLEMODE TCPPORT TCPSERV TCPTXDELAY"
 VSNTP = "EGNTPPORT EGNTPUTC EGNTPWAIT"
-VWLAN = "WLANSSID WLANPW"  # an extension: never in VALL, which stays as the spec shows it
+VWLAN = "WLANSSID WLANPW"  # an extension: never in VALL
 
 SOCKETS = (1, 2)
 
 
-def rows():
-    """Every row, split: [name, prefix, kind, lo, hi, default, group] (lo, hi as int). One
-    line at a time: TABLE.split() would make the whole list in one piece."""
-    i = 0
-    while i >= 0:
-        j = TABLE.find("\n", i)
-        yield _split(TABLE[i:j] if j > 0 else TABLE[i:])
-        i = j + 1 if j > 0 else -1
+def find(name):
+    """The parameter a name or alias (upper case, no prefix) stands for, or None."""
+    if name in PARAMS:
+        return name
+    return ALIASES.get(name)
 
 
-def names():
-    """Every parameter's name, in table order: one new string each and nothing else made
-    between them (Params' keys, which live as long as the modem: made among the pieces of
-    a split row, they would stand apart and cut the free heap into small pieces)."""
-    t = TABLE
-    i = 0
-    while i >= 0:
-        j = t.find(",", i)
-        k = t.find("/", i, j)
-        yield t[i:k if k >= 0 else j]
-        i = t.find("\n", j)
-        if i >= 0:
-            i += 1
-
-
-def _split(line):
-    r = line.split(",")
-    r[NAME] = r[NAME].split("/")[0]
+def row(name):
+    """A parameter's row, split: [prefix, kind, lo, hi, default, group], lo and hi as ints,
+    the default as its value."""
+    r = PARAMS[name].split(",")
     r[LO] = int(r[LO])
     r[HI] = int(r[HI])
+    d = r[DEFAULT]
+    k = r[KIND]
+    if k == "U":
+        h, m = d.split(" ")
+        r[DEFAULT] = (int(h), int(m))
+    elif k not in "SHT":
+        r[DEFAULT] = int(d)
     return r
 
 
-def find(name):
-    """The row of a parameter name or alias (upper case), or None. Found where it stands in
-    TABLE (at a line's start or after a "/", before a "," or "/", in the names field), and
-    only that line split: this runs for every parameter shown or set."""
-    t = TABLE
-    n = len(t)
-    if not name or "," in name or "/" in name or "\n" in name:
-        return None
-    i = t.find(name)
-    while i >= 0:
-        s = t.rfind("\n", 0, i) + 1
-        e = i + len(name)
-        if (i == s or t[i - 1] == "/") and e < n and t[e] in ",/" and t.find(",", s, i) < 0:
-            j = t.find("\n", e)
-            return _split(t[s:j] if j > 0 else t[s:])
-        i = t.find(name, i + 1)
-    return None
+def names():
+    """Every parameter's name."""
+    return list(PARAMS)
+
+
+def shown(table):
+    """The (parameter, printed name) pairs of a display table."""
+    for item in table.split(" "):
+        c = item.find(":")
+        yield (item[:c], item[c + 1:]) if c > 0 else (item, item)

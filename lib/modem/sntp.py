@@ -1,25 +1,21 @@
-"""SNTP (RFC 4330) over UDP: AT+EGNTP sets the modem's clock (spec section 5).
+"""SNTP (RFC 4330) over UDP: AT+EGNTP sets the modem's clock (spec section 5); AT+CCLK.
 
-A reply counts only if it answers our request: mode 4 (server), our transmit timestamp
-echoed as its originate timestamp, stratum 1..15 (0 is a kiss-of-death: the next server is
-tried), leap indicator not 3 (clock not synchronised). Loaded on first use.
+A reply counts only if it comes from the address and port asked (RFC 5905) and answers
+our request: mode 4 (server), our transmit timestamp (random) echoed as its originate
+timestamp, stratum 1..15 (0 is a kiss-of-death: the next server is tried), leap indicator
+not 3 (clock not synchronised).
 """
 import os
 import socket
 
 from . import clock
-from . import codes as K
-from . import compat as T
-from .atparse import SET
-from .compat import const
+from .atparse import GET, SET, TEST
+from .codes import BAD_PARAMETER, DNS_FAILED, ERROR, ATError
+from .compat import POLLIN, const, ticks_add, ticks_diff, ticks_ms
 from .core import Halted
-
-# (modules, not their names: every name at module level is a slot of this module's dict,
-# which is allocated in one piece when it is loaded; fewer names, a smaller piece)
+from .sockets import ip_port, lookup
 
 _NTP_DELTA = const(2208988800)  # seconds from 1900 (NTP) to 1970
-
-
 _STOP = (b"AT+EGNTP=0", b"AT+EGNTPT=0")  # what halts a request that is waiting
 
 
@@ -27,13 +23,10 @@ def request(host, port, ms, wait, board=None):
     """UTC seconds since 1970 from one server, or None (timeout, or a reply not to trust).
 
     wait(sock, ms) waits for the socket to be readable: true, false on timeout; it may
-    raise core.Halted. Only a reply from the address and port asked counts (RFC 5905).
-    Name resolution failure raises OSError (sockets.lookup, with the board's watchdog
-    held).
+    raise core.Halted. Name resolution failure raises OSError (sockets.lookup, with the
+    board's watchdog held).
     """
-    from . import sockets
-
-    addr = sockets.lookup(board, host, port, socket.SOCK_DGRAM)
+    addr = lookup(board, host, port, socket.SOCK_DGRAM)
     s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     try:
         s.setblocking(False)
@@ -42,16 +35,16 @@ def request(host, port, ms, wait, board=None):
         stamp = os.urandom(8)  # our transmit timestamp: unpredictable, echoed back
         pkt[40:48] = stamp
         s.sendto(pkt, addr)
-        deadline = T.ticks_add(T.ticks_ms(), ms)
+        deadline = ticks_add(ticks_ms(), ms)
         while True:
-            left = T.ticks_diff(deadline, T.ticks_ms())
+            left = ticks_diff(deadline, ticks_ms())
             if left <= 0 or not wait(s, left):
                 return None
             try:
                 r, src = s.recvfrom(64)
             except OSError:
                 continue
-            if sockets.ip_port(src) != sockets.ip_port(addr):
+            if ip_port(src) != ip_port(addr):
                 continue  # not from the server asked: a stranger's
             if len(r) < 48 or r[24:32] != stamp:
                 continue  # not an answer to this request: keep waiting
@@ -66,20 +59,10 @@ def request(host, port, ms, wait, board=None):
         s.close()
 
 
-def run(m, name, op, args):
-    return (cclk if name == "+CCLK" else command)(m, name, op, args)
-
-
-def _clock(m):
-    if m.clock is None:
-        m.clock = clock.state(m.board)
-    return m.clock
-
-
-def command(m, name, op, args):
+def egntp(m, name, op, args):
     """AT+EGNTP=0 | =1[,display] | =2,"server",timeout[,display] (alias AT+EGNTPT)."""
     if op != SET or not args:
-        raise K.ATError(K.ERROR if op != SET else K.BAD_PARAMETER)
+        raise ATError(ERROR if op != SET else BAD_PARAMETER)
     mode = args[0][0]
     p = m.params
     if mode == "0" and len(args) == 1:
@@ -91,39 +74,38 @@ def command(m, name, op, args):
     elif mode == "2" and 3 <= len(args) <= 4:
         servers = (args[1][0],)
         if not 1 <= len(servers[0]) <= 64:
-            raise K.ATError(K.BAD_PARAMETER)
+            raise ATError(BAD_PARAMETER)
         try:
             total = int(args[2][0])
         except ValueError:
-            raise K.ATError(K.BAD_PARAMETER)
+            raise ATError(BAD_PARAMETER)
         if not 10 <= total <= 300:
-            raise K.ATError(K.BAD_PARAMETER)
+            raise ATError(BAD_PARAMETER)
         display = args[3:]
     else:
-        raise K.ATError(K.BAD_PARAMETER)
+        raise ATError(BAD_PARAMETER)
     if display and display[0][0] not in ("0", "1"):
-        raise K.ATError(K.BAD_PARAMETER)
+        raise ATError(BAD_PARAMETER)
     m.link.need()
     _sync(m, servers, total, display and display[0][0] == "1")
 
 
 def _sync(m, servers, total, show):
     """The request to each server in turn within total seconds; the clock set (and shown)
-    from the first good reply. (Apart from command: each function's code is allocated in
-    one piece when the module is loaded, and a smaller piece fits a fuller heap.)"""
+    from the first good reply."""
     p = m.params
     port = p.get("EGNTPPORT")
-    deadline = T.ticks_add(T.ticks_ms(), total * 1000)
+    deadline = ticks_add(ticks_ms(), total * m.sntp_ms)
     resolved = 0
     utc = None
     try:
         for i, host in enumerate(servers):
-            left = T.ticks_diff(deadline, T.ticks_ms())
+            left = ticks_diff(deadline, ticks_ms())
             if left <= 0:
                 break
             try:
                 utc = request(host, port, left // (len(servers) - i),
-                              lambda sock, ms: m.wait(sock, T.POLLIN, ms, _STOP), m.board)
+                              lambda sock, ms: m.wait(sock, POLLIN, ms, _STOP), m.board)
                 resolved += 1
             except OSError:
                 continue  # this name does not resolve: the next server
@@ -132,27 +114,32 @@ def _sync(m, servers, total, show):
     except Halted:
         # the request, halted: the clock was not set; the AT+EGNTP=0 that halted it runs
         # next, and answers OK
-        raise K.ATError(K.ERROR)
+        raise ATError(ERROR)
     if utc is None:
-        raise K.ATError(K.DNS_FAILED if not resolved else K.ERROR)
+        raise ATError(DNS_FAILED if not resolved else ERROR)
     h, mi = p.get("EGNTPUTC")
     minutes = h * 60 + (mi if h >= 0 else -mi)
     local = utc + minutes * 60
-    clock.set_time(_clock(m), local, int(minutes / 15))
+    _clock(m).set(local, int(minutes / 15))
     if show:
         m.info(clock.text(local))
+
+
+def _clock(m):
+    if m.clock is None:
+        m.clock = clock.Clock(m.board)
+    return m.clock
 
 
 def cclk(m, name, op, args):
     """AT+CCLK? -> +CCLK: "yy/MM/dd,hh:mm:ss+zz" (zz in quarter hours); AT+CCLK="..." sets."""
     c = _clock(m)
-    if op == 1:  # GET
-        m.info('+CCLK: "%s%+03d"' % (clock.text(clock.now(c)), c[2]))
+    if op == GET:
+        m.info('+CCLK: "%s%+03d"' % (clock.text(c.now()), c.zone))
     elif op == SET:
         t = clock.parse(args[0][0]) if len(args) == 1 else None
         if t is None:
-            raise K.ATError(K.BAD_PARAMETER)
-        clock.set_time(c, t[0], t[1])
-    elif op != 2:  # TEST answers OK
-        raise K.ATError(K.ERROR)
-
+            raise ATError(BAD_PARAMETER)
+        c.set(t[0], t[1])
+    elif op != TEST:  # TEST answers OK
+        raise ATError(ERROR)

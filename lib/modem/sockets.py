@@ -1,47 +1,24 @@
-"""What TCP and FTP share: the busy check, name resolution, connecting, peers' addresses.
-Loaded with either of them."""
+"""What TCP and FTP share: the busy check, name resolution, connecting, listening, peers'
+addresses, and how a data session ends."""
 import socket
 
-from . import codes as K
-from . import compat as T
-from .compat import const
-
-# (modules, not their names: every name at module level is a slot of this module's dict,
-# which is allocated in one piece when it is loaded; fewer names, a smaller piece)
-
-_SLICE_MS = const(100)  # a long wait is cut into slices this long, the watchdog fed between
+from . import codes
+from .pump import ABORT, ERROR, PEER_CLOSED
+from .compat import BUSY_ERRNOS, POLLERR, POLLHUP, POLLOUT, so_error
 
 
 def idle(m):
     """A second data session or transfer while one runs (or a listener waits): 37122."""
     if m.listener is not None:
-        raise K.ATError(K.BUSY)
+        raise codes.ATError(codes.BUSY)
 
 
-def wait(s, mask, ms, kick):
-    """Wait up to ms for s to be ready (mask: POLLIN or POLLOUT): its events, 0 on timeout.
-    kick() (the watchdog's feed, Modem.kick) is called at least every _SLICE_MS."""
-    p = T.Poller()
-    p.register(s, mask)
-    t0 = T.ticks_ms()
-    try:
-        while True:
-            kick()
-            left = ms - T.ticks_diff(T.ticks_ms(), t0)
-            if left <= 0:
-                return 0
-            for _, ev in p.ipoll(left if left < _SLICE_MS else _SLICE_MS):
-                return ev
-    finally:
-        p.unregister(s)
-
-
-def resolve(m, host, port):
+def resolve(m, host, port, kind=socket.SOCK_STREAM):
     """The address of host (lookup), or ATError(DNS_FAILED)."""
     try:
-        return lookup(m.board, host, port, socket.SOCK_STREAM)
+        return lookup(m.board, host, port, kind)
     except (OSError, IndexError):
-        raise K.ATError(K.DNS_FAILED)
+        raise codes.ATError(codes.DNS_FAILED)
 
 
 def lookup(board, host, port, kind):
@@ -57,25 +34,23 @@ def lookup(board, host, port, kind):
             end()
 
 
-def connect(addr, ms, kick):
-    """A connected non-blocking socket, or ATError(38016) when refused or timed out."""
+def connect(m, addr):
+    """A connected non-blocking socket within m.connect_ms, or ATError(38016) when refused
+    or timed out. What the host types meanwhile is kept (Modem.wait)."""
     s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     s.setblocking(False)
     try:
         try:
             s.connect(addr)
         except OSError as e:
-            if e.args[0] not in T.BUSY_ERRNOS:
+            if e.args[0] not in BUSY_ERRNOS:
                 raise
-        ev = wait(s, T.POLLOUT, ms, kick)
-        ok = ev and not ev & (T.POLLERR | T.POLLHUP)
-        if ok and not T.MPY and s.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR):
-            ok = False
-        if not ok:
+        ev = m.wait(s, POLLOUT, m.connect_ms)
+        if not ev or ev & (POLLERR | POLLHUP) or so_error(s):
             raise OSError(111)
     except OSError:
         s.close()
-        raise K.ATError(K.OPEN_FAILED)
+        raise codes.ATError(codes.OPEN_FAILED)
     return s
 
 
@@ -122,15 +97,13 @@ def end(m, pump, stream, why, up):
     ended while the host was sending (up) has the host's bytes in flight drained first
     (pump.drain: to its own ETX or a silence, passed to a peer that still reads): host data
     never becomes commands, and the result the host waits for comes after."""
-    from . import pump as P
-
     code = 0
-    if why == P.ABORT:
+    if why == ABORT:
         pump.send_etx()
-        code = K.SESSION_LOST if not m.link.up else K.OPEN_FAILED
-    elif why == P.ERROR:
-        code = K.OPEN_FAILED
+        code = codes.SESSION_LOST if not m.link.up else codes.OPEN_FAILED
+    elif why == ERROR:
+        code = codes.OPEN_FAILED
     if up and not pump.host_done:
-        return code, pump.drain(stream if why == P.PEER_CLOSED else None, m.quiet_ms,
+        return code, pump.drain(stream if why == PEER_CLOSED else None, m.quiet_ms,
                                 m.session_tick)
     return code, pump.rest()

@@ -1,21 +1,18 @@
-"""TCP sockets (spec section 4): AT#OTCP (client), AT#LTCPSTART/LTCPSTOP (server), and the
-data session both run through the pump. Loaded on first use.
-"""
-from . import codes as K
-from . import pump as P
+"""TCP sockets (spec section 4): AT#OTCP (client), AT#LTCPSTART/LTCPSTOP (server); the data
+session both run through the pump."""
+from . import codes
+from .pump import BOTH, ESCAPE
 from . import sockets
 from .atparse import SET
-from .commands import NOFINAL, socket_id
-
-# (modules, not their names: every name at module level is a slot of this module's dict,
-# which is allocated in one piece when it is loaded; fewer names, a smaller piece)
+from .compat import Stream
+from .params import socket_id
 
 ANY_PEER = ("", "0", "255.255.255.255")  # TCPSERV values that let any peer in
 
 
 def _sid(op, args):
     if op != SET:
-        raise K.ATError(K.ERROR)
+        raise codes.ATError(codes.ERROR)
     return socket_id(args)
 
 
@@ -28,10 +25,10 @@ def otcp(m, name, op, args):
     host = p.get("TCPSERV", sid)
     port = p.get("TCPPORT", sid)
     if host in ANY_PEER or not port:
-        raise K.ATError(K.BAD_PARAMETER)  # no server configured for this socket
-    s = sockets.connect(sockets.resolve(m, host, port), m.connect_ms, m.kick)
+        raise codes.ATError(codes.BAD_PARAMETER)  # no server configured for this socket
+    s = sockets.connect(m, sockets.resolve(m, host, port))
     m.enter = lambda leftover: session(m, s, sid, leftover)
-    return NOFINAL
+    return True
 
 
 def session(m, s, sid, leftover):
@@ -41,20 +38,21 @@ def session(m, s, sid, leftover):
     txdelay = p.get("TCPTXDELAY", sid)
     if not txdelay:
         sockets.nodelay(s)
-    m.result(K.OK_WAITING)
-    pump = m.data_pump()
-    stream = P.Stream(s)
+    m.result(codes.OK_WAITING)
+    pump = m.pump
+    stream = Stream(s)
     try:
-        why = pump.run(stream, p.get("DLEMODE", sid), P.BOTH, leftover, m.session_tick, txdelay)
+        why = pump.run(stream, p.get("DLEMODE", sid), BOTH, leftover, m.session_tick,
+                       txdelay)
         code, rest = sockets.end(m, pump, stream, why, True)
     finally:
         stream.close()
     if code:
         m.say(code)
     else:
-        m.result(K.OK_CLOSED)
+        m.result(codes.OK_CLOSED)
         m.result("OK")
-    return None if why == P.ESCAPE else rest  # +++: nothing after it
+    return None if why == ESCAPE else rest  # +++: nothing after it
 
 
 class Listener:
@@ -64,7 +62,7 @@ class Listener:
         try:
             self.sock = sockets.listen(port, 2)
         except OSError:
-            raise K.ATError(K.OPEN_FAILED)
+            raise codes.ATError(codes.OPEN_FAILED)
 
     def accept(self):
         """An allowed peer's socket, or None (nobody, or a refused peer, closed at once)."""
@@ -89,7 +87,7 @@ def ltcpstart(m, name, op, args):
     p = m.params
     port = p.get("TCPPORT", sid)
     if not port:
-        raise K.ATError(K.BAD_PARAMETER)
+        raise codes.ATError(codes.BAD_PARAMETER)
     host = p.get("TCPSERV", sid)
     allowed = None
     if host not in ANY_PEER:
@@ -102,14 +100,6 @@ def ltcpstop(m, name, op, args):
     sid = _sid(op, args)
     if m.listener is not None and m.listener.sid == sid:
         m.close_listener()
-
-
-def run(m, name, op, args):
-    if name == "#OTCP":
-        return otcp(m, name, op, args)
-    if name == "#LTCPSTART":
-        return ltcpstart(m, name, op, args)
-    return ltcpstop(m, name, op, args)
 
 
 def accepted(m, c):

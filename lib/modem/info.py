@@ -1,0 +1,91 @@
+"""What the modem tells about itself: the parameter displays (VGPRS, VFTP, VTCP, VALL,
+VVERSION, VWLAN), identification (ATI, +CGMI, +CGMM, +CGMR), +CMEE, +CPIN and the heap."""
+from . import schema
+from .atparse import ACT, GET, SET, TEST
+from .codes import BAD_PARAMETER, ERROR, ATError
+from .compat import heap
+from .params import socket_id
+
+# The displays of one block (docs/decisions.md section 3): name -> the schema's table.
+_BLOCKS = {"#VGPRS": schema.VGPRS, "#VFTP": schema.VFTP, "#VWLAN": schema.VWLAN}
+# What VALL shows after the version, each block after an empty line: (table, socket).
+_VALL = ((schema.VGPRS, 0), (schema.VFTP, 0), (schema.VALL_TCP, 1), (schema.VALL_TCP, 2),
+         (schema.VSNTP, 0))
+# Identification: the board's attributes each command prints.
+_IDENT = {"I": ("MANUFACTURER", "MODEL", "REVISION"), "+CGMI": ("MANUFACTURER",),
+          "+GMI": ("MANUFACTURER",), "+CGMM": ("MODEL",), "+GMM": ("MODEL",),
+          "+CGMR": ("REVISION",), "+GMR": ("REVISION",)}
+
+
+def _block(m, table, sock=0):
+    p = m.params
+    for name, shown in schema.shown(table):
+        m.info(p.line(name, shown, sock))
+
+
+def display(m, name, op, args):
+    """AT#VGPRS, #VFTP, #VWLAN: one block of parameters."""
+    if op != ACT:
+        raise ATError(ERROR)
+    _block(m, _BLOCKS[name])
+
+
+def vtcp(m, name, op, args):
+    """AT#VTCP: both sockets; AT#VTCP=id: one."""
+    if op == SET:
+        _block(m, schema.VTCP, socket_id(args))
+    elif op == ACT:
+        _block(m, schema.VTCP, 1)
+        _block(m, schema.VTCP, 2)
+    else:
+        raise ATError(ERROR)
+
+
+def vall(m, name, op, args):
+    """AT#VALL: the version, then every block of the spec, each after an empty line."""
+    version(m, name, op, args)
+    for table, sock in _VALL:
+        m.info("")
+        _block(m, table, sock)
+
+
+def version(m, name, op, args):
+    if op != ACT:
+        raise ATError(ERROR)
+    m.info("#VERSION: " + m.board.VERSION)
+
+
+def vmem(m, name, op, args):
+    """AT#VMEM (an extension): the heap in use and free after a collection."""
+    h = heap()
+    if op != ACT or h is None:
+        raise ATError(ERROR)  # CPython keeps no such figure
+    m.info("#VMEM: %d,%d" % h)
+
+
+def ident(m, name, op, args):
+    """ATI (all three lines), +CGMI/+GMI, +CGMM/+GMM, +CGMR/+GMR."""
+    if op == TEST:
+        return
+    if op != ACT:
+        raise ATError(ERROR)
+    for attr in _IDENT[name]:
+        m.info(getattr(m.board, attr))
+
+
+def cmee(m, name, op, args):
+    if op == GET:
+        m.info("+CMEE: %d" % m.cmee)
+    elif op == TEST:
+        m.info("+CMEE: (0-2)")
+    elif op == SET and len(args) == 1 and args[0][0] in ("0", "1", "2"):
+        m.cmee = int(args[0][0])
+    else:
+        raise ATError(BAD_PARAMETER if op == SET else ERROR)
+
+
+def cpin(m, name, op, args):
+    if op == GET:
+        m.info("+CPIN: READY")
+    elif op != TEST:
+        raise ATError(ERROR)
