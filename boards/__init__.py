@@ -1,1 +1,1 @@
-"""Board data modules: one per board, read by modem.setup.load()."""
+"""Board data modules: one per board, read by modem.main.load()."""

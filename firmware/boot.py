@@ -34,9 +34,9 @@ def rest(board, machine=None):
 
 def take(board, machine=None):
     """The modem takes the watchdog over: the timer stopped, the feed installed as the
-    board's kick, which the modem calls from every wait (Modem.kick, the link backends) and
-    before each step of its loop, and hold for the one wait it cannot slice, a name lookup
-    (Modem.hold). From now on only a running modem keeps the board alive."""
+    board's kick, which the modem's one wait (modem.wait.Wait) calls at every step of its
+    loop and in every wait, and hold for the one wait it cannot slice, a name lookup
+    (sockets.lookup). From now on only a running modem keeps the board alive."""
     t = getattr(board, "timer", None)
     if t is not None:
         t.deinit()

@@ -36,6 +36,7 @@ class Pyftpd:
             attrs["banner"] = banner
         handler = type("Handler", (FTPHandler,), attrs)
         self.server = FTPServer(("127.0.0.1", 0), handler)
+        logging.getLogger("pyftpdlib").setLevel(logging.WARNING)  # set again by the server
         self.port = self.server.socket.getsockname()[1]
         self._stop = False
         self.thread = threading.Thread(target=self._serve, daemon=True)

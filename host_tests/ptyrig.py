@@ -18,6 +18,9 @@ class PtyModem:
         self.modem.start()
         self.link = self.modem.link
         self.link.check_ms = 50
+        # the silence that ends the drain of a session the network ended: a test that is
+        # about that silence sets its own
+        self.modem.quiet_ms = 200
         self.errors = []
         self._stop = False
         self.buf = b""

@@ -198,6 +198,31 @@ def echo(c):
         n += len(d)
 
 
+def collect(c):
+    """Everything the peer receives until the other side closes."""
+    data = b""
+    while True:
+        d = c.recv(65536)
+        if not d:
+            return data
+        data += d
+
+
+def half_closed(c):
+    """Shuts its own sending side at once (a FIN), then collects what still comes."""
+    c.shutdown(socket.SHUT_WR)
+    return collect(c)
+
+
+def free_port():
+    """A TCP port nothing listens on now."""
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    p = s.getsockname()[1]
+    s.close()
+    return p
+
+
 def sink(c):
     """sha256 and length of everything the peer receives until the other side closes."""
     import hashlib

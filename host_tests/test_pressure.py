@@ -16,7 +16,9 @@ from soakrec import soak
 
 HEAP = "128K"  # the MicroPython heap with the code in it (make deploy)
 BAUD = 115200
-SHORT = 64 * 1024  # each way, in `make test`: about 16 s with the slow peer
+# each way, in `make test`: about 16 s with the slow peer. It must be more than the buffers on
+# the way hold (BUFFERED), or the host is never held back and there is nothing to check.
+SHORT = 64 * 1024
 LONG = 4 * 1024 * 1024  # each way, SOAK=1: about 9 min (6 on the line, the peer slower)
 PEER_SHARE = 0.7  # the slow peer reads this share of what the line carries (8064 B/s)
 # after it has not read at all for as long as the line takes to fill what the buffers on
@@ -185,7 +187,8 @@ def pressure(tmp_path, size, heap=HEAP, baud=BAUD):
     """A warm-up session, then `size` bytes each way under pressure, then a small session:
     every byte checked, the heap after each session, the figures."""
     s, line = probed_modem(tmp_path, heap, baud)
-    small_down, small_up = os.urandom(1024), os.urandom(1024)
+    small = min(1024, baud // 40)  # a quarter of a second's worth at most
+    small_down, small_up = os.urandom(small), os.urandom(small)
     down, up = os.urandom(size), os.urandom(size)
     slow = int(baud / 10 * PEER_SHARE)
     peers = []
@@ -260,7 +263,8 @@ def check(figures, size, baud=BAUD):
     assert figures["fds"][0] == figures["fds"][1], figures["fds"]
     warm, pressed, after = figures["heaps"]
     # flat: the pressure session left nothing behind that the small one after it did not
-    assert pressed - warm <= 256 and after - warm <= 256, figures["heaps"]
+    # (a margin for what moves with the heap's layout; a buffer kept per session is more)
+    assert pressed - warm <= 1024 and after - warm <= 1024, figures["heaps"]
 
 
 def test_64_kib_each_way_at_115200_baud_with_a_slow_peer_loses_no_byte(tmp_path):

@@ -5,8 +5,8 @@ import time
 
 import pytest
 
-from servers import (BAD_NAME, TcpPeer, dle_decode, dle_encode, echo, read_dle_stream,
-                     resetting, silent_peer, sink, source, stamps)
+from servers import (BAD_NAME, TcpPeer, dle_decode, dle_encode, echo, free_port,
+                     read_dle_stream, resetting, silent_peer, sink, source, stamps)
 
 OK = b"\r\nOK\r\n"
 WAITING = b"\r\nOk_Info_WaitingForData\r\n"
@@ -17,14 +17,6 @@ ALL_BYTES = bytes(range(256))
 def configure(m, peer_port, sid=1, host="127.0.0.1"):
     assert m.at('AT#TCPSERV=%d,"%s"' % (sid, host)) == OK
     assert m.at("AT#TCPPORT=%d,%d" % (sid, peer_port)) == OK
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    p = s.getsockname()[1]
-    s.close()
-    return p
 
 
 def test_otcp_echo_with_dle_escaping_then_host_etx_closes_and_what_follows_is_a_command(m):
@@ -275,19 +267,24 @@ def test_tcptxdelay_holds_a_partial_segment_that_long(m, delay):
         time.sleep(0.2)
         t0 = time.time()
         m.write(b"0123456789")
-        time.sleep(delay / 1000 + 0.3)
-        m.write(b"\x03")
+        time.sleep(delay / 1000 + 1.0)
+        t_etx = time.time()
+        m.write(b"\x03")  # would send what is still held
         m.read_until(CLOSED)
         got = peer.wait()[0]
         assert b"".join(d for _, d in got) == b"0123456789"
-        late = (got[0][0] - t0) * 1000
-        assert delay - 5 <= late <= delay + 20, late
+        # held at least that long, and sent by the delay's end, not by the ETX (a busy
+        # machine may be late by much, never early)
+        assert delay - 5 <= (got[0][0] - t0) * 1000, got
+        assert got[0][0] < t_etx, (got, t_etx)
     finally:
         peer.stop()
 
 
-def test_16_mib_each_way_with_every_byte_value(m):
-    size = 16 * 1024 * 1024
+def test_2_mib_each_way_with_every_byte_value(m):
+    # 2 MiB in this process (CPython, the codec's pure-Python twin); 16 MiB each way under the
+    # unix port in test_tcp_e2e.py
+    size = 2 * 1024 * 1024
     data = (ALL_BYTES * (size // 256))
     want = hashlib.sha256(data).hexdigest()
     peer = TcpPeer(sink)

@@ -1,10 +1,11 @@
 """make bench: figures, not pass/fail. The modem under the MicroPython unix port on a pty.
 
 - AT -> OK round trip over the pty: median and 99th percentile over 1,000 commands.
-- Heap in use after boot (gc.mem_alloc() after gc.collect(), as the modem logs it).
-- The smallest HEAP with which the modem boots and answers every command of the core.
-- A full session (host_tests/fullsession.py) at HEAP=64K, and the smallest heap it passes in;
-  the same with the code in ROM (sim.py --rom), as frozen firmware or a ROMFS holds it.
+- Heap in use after boot (tools/boot_heap.py), the code in ROM and in the heap, and how much
+  of it is interned names (which frozen firmware keeps in flash).
+- A full session (host_tests/fullsession.py), twice in one modem: code in ROM (sim.py --rom,
+  as frozen firmware runs it) at HEAP=64K, code in the heap (as make deploy) at 128K, and
+  the smallest heap each passes in.
 - The DLE codec (tools/bench_dle.py) under both runtimes.
 - TCP throughput through the modem against socat, and the pump's heap (tools/bench_tcp.py).
 - FTPGET/FTPPUT of 16 MiB through the modem against ftplib direct (tools/bench_ftp.py).
@@ -24,15 +25,6 @@ sys.path.insert(0, HERE)
 import sim  # noqa: E402
 
 MICROPYTHON = os.path.join(os.path.dirname(sys.executable), "micropython")
-
-# Every command of the core (issue 2), each with the end of its expected answer.
-CORE = ["AT", "ATI", "AT+CGMI", "AT+CGMM", "AT+CGMR", "AT+GMR", "AT+CMEE=1", "AT+CMEE?",
-        "AT+IPR?", "AT+CPIN?", "AT#VGPRS", "AT#VFTP", "AT#VTCP", "AT#VTCP=2", "AT#VALL",
-        "AT#VVERSION", "AT#VSTATE", 'AT#APNSERV="' + "a" * 96 + '"', 'AT#APNPW="pw"',
-        'AT#FTPSERV="ftp.example.com"', "AT#TCPPORT=1,1025", 'AT#TCPSERV=2,"10.0.0.1"',
-        "AT#TCPTXDELAY=1,40", "AT+EGNTPUTC=9,30", "AT+EGNTPWAIT=45", "AT#FTPTYPE=A",
-        "ATZ", "ATE0", "AT&W", "AT&F", "AT#VALL"]
-
 
 def start(heap, flash):
     s = sim.Sim("micropython", heap, flash, micropython=MICROPYTHON)
@@ -54,7 +46,7 @@ def answer(line, cmd):
 
 
 def round_trip(flash):
-    s = start("64K", flash)
+    s = start("128K", flash)
     line = serial.Serial(s.name, 115200, timeout=2)
     try:
         answer(line, "ATE0")
@@ -74,62 +66,51 @@ def round_trip(flash):
     return statistics.median(times), times[int(len(times) * 0.99) - 1], heap
 
 
-def works(heap, flash):
-    try:
-        s = start(heap, flash)
-    except RuntimeError:
-        return False
-    line = serial.Serial(s.name, 115200, timeout=2)
-    try:
-        for c in CORE:
-            if not answer(line, c).endswith(b"OK\r\n"):
-                return False
-        return s.proc.poll() is None
-    finally:
-        line.close()
-        s.stop()
-
-
-def smallest_heap(flash):
-    lo, hi = 4, 64  # KiB
-    if not works("%dK" % hi, flash):
-        return None
-    while hi - lo > 1:
-        mid = (lo + hi) // 2
-        if works("%dK" % mid, flash):
-            hi = mid
-        else:
-            lo = mid
-    return hi
+def boot_heap(rom):
+    """(in use, free, interned names) in bytes right after boot (tools/boot_heap.py)."""
+    build = os.path.join(ROOT, "build", "rom" if rom else "x64")
+    cmd = [MICROPYTHON, "-X", "heapsize=%d" % (sim.rom_heap("64K") if rom else 128 * 1024),
+           os.path.join(HERE, "boot_heap.py")] + ([sim.ROM_IMAGE] if rom else [])
+    with tempfile.TemporaryDirectory() as tmp:
+        out = subprocess.run(cmd, cwd=build, capture_output=True, text=True, timeout=60,
+                             env=dict(os.environ, MICROPYPATH=".", MODEM_FLASH=tmp)).stdout
+    used = free = names = None
+    for line in out.splitlines():
+        if line.startswith("heap "):
+            used, free = (int(x) for x in line.split()[1:3])
+        if "n_total_bytes=" in line:
+            names = int(line.split("n_total_bytes=")[1].split()[0])
+    return used, free, names
 
 
 def main():
     with tempfile.TemporaryDirectory() as tmp:
         med, p99, heap = round_trip(tmp + "/a")
-        print("AT -> OK over the pty (MicroPython, HEAP=64K), 1000 commands:")
+        print("AT -> OK over the pty (MicroPython, HEAP=128K), 1000 commands:")
         print("  median %.3f ms, 99th percentile %.3f ms  (goal: median under 1 ms)" % (med, p99))
-        print("Heap after boot (HEAP=64K): %s  (goal: under 16 KB in use)"
-              % (heap[0].split(": ", 2)[2] if heap else "not reported"))
-        kb = smallest_heap(tmp + "/b")
-        print("Smallest HEAP that boots and answers every core command: %s"
-              % ("%d KiB" % kb if kb else "more than 64 KiB"))
+    print("\nHeap after boot (x86-64: every object twice a board's size):")
+    for rom, heap, goal in ((True, "64K", "  (goal: at least half of 64 KB free)"),
+                            (False, "128K", "")):
+        used, free, names = boot_heap(rom)
+        print("  code %s, HEAP=%s: %s bytes in use, %s free; of those in use %s are interned"
+              " names%s" % ("in ROM" if rom else "in the heap", heap, used, free, names,
+                           goal))
+        if rom and used and names:
+            print("    without them (frozen firmware keeps them in flash): %d bytes in use"
+                  % (used - names))
     sys.path.insert(0, os.path.join(ROOT, "host_tests"))
     import fullsession
 
-    r = fullsession.run("64K")
-    print("Full session (boot, parameters, link, TCP client and server, FTP both ways in both"
-          " modes, SNTP) at HEAP=64K: %s; heap in use at boot %s, after the session %s"
-          % ("passes" if r["ok"] else "FAILS at " + r["step"], r.get("boot"), r.get("end")))
-    kb = fullsession.smallest(lo=40, hi=72)
-    print("Smallest HEAP from which every full session tried passes (2 KiB steps down from"
-          " 72 KiB): %s" % ("%d KiB" % kb if kb else "more than 72 KiB"))
-    r = fullsession.run("48K", rom=True)
-    print("The same with the code in ROM, as frozen firmware or a ROMFS holds it (make run"
-          " ROM=1), at HEAP=48K: %s; heap in use at boot %s, after the session %s"
-          % ("passes" if r["ok"] else "FAILS at " + r["step"], r.get("boot"), r.get("end")))
-    kb = fullsession.smallest(lo=32, hi=56, rom=True)
-    print("Smallest HEAP from which every full session tried passes, code in ROM (2 KiB steps"
-          " down from 56 KiB): %s  (goal: 48 KiB)" % ("%d KiB" % kb if kb else "more"))
+    for rom, heap, top in ((True, "64K", 80), (False, "128K", 144)):
+        r = fullsession.run(heap, rom=rom, rounds=2)
+        print("\nFull session twice (boot, parameters, link, TCP client and server, FTP both"
+              " ways in both modes, SNTP), code %s, at HEAP=%s: %s; bytes in use after boot"
+              " %s, after each round %s" % ("in ROM" if rom else "in the heap", heap,
+                                            "passes" if r["ok"] else "FAILS at " + r["step"],
+                                            r.get("boot"), r.get("ends")))
+        kb = fullsession.smallest(lo=24, hi=top, rom=rom)
+        print("Smallest HEAP from which every full session tried passes (2 KiB steps down"
+              " from %d KiB): %s" % (top, "%d KiB" % kb if kb else "more"))
     dle = os.path.join(HERE, "bench_dle.py")
     if os.path.exists(dle):
         env = dict(os.environ, MICROPYPATH=os.path.join(ROOT, "build", "x64"))

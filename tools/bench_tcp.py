@@ -379,7 +379,7 @@ from modem.compat import FdPort
 port = int(os.getenv("BENCH_PEER_PORT"))
 sessions = int(os.getenv("BENCH_SESSIONS"))
 line = FdPort(0, 1)
-p = pump.Pump(line, bytearray(pump.BUF_SIZE))
+p = pump.Pump(line, None, bytearray(pump.BUF_SIZE))
 socks = []
 for i in range(sessions):  # all connected now: no socket is made between the figures
     s = socket.socket()

@@ -10,14 +10,24 @@ import os
 import sys
 import vfs
 
-_n = os.stat(sys.argv[1])[6]
-_rom = bytearray(_n)
-with open(sys.argv[1], "rb") as _f:
-    _f.readinto(_rom)
-vfs.mount(vfs.VfsRom(_rom), "/rom")
-sys.path[:] = ["/rom"]
-# the heap figures (the log's, AT#VMEM's) count the image: sim.rom_pinned() bytes of them
-sys.stderr.write("modem: code in ROM, a %d-byte image in the heap's figures\n" % _n)
-import main  # noqa: E402  firmware/main.py, from the image
 
-main.guard(lambda: main.start(os.getenv, {}), main._restart, main._pause, main._log)
+
+def mount(image):
+    """The ROMFS image read into one piece of the heap (the first allocation, never freed)
+    and mounted at /rom, the only place modules are found; its size."""
+    n = os.stat(image)[6]
+    rom = bytearray(n)
+    with open(image, "rb") as f:
+        f.readinto(rom)
+    vfs.mount(vfs.VfsRom(rom), "/rom")
+    sys.path[:] = ["/rom"]
+    return n
+
+
+if __name__ == "__main__":
+    _n = mount(sys.argv[1])
+    # the heap figures (the log's, AT#VMEM's) count the image: sim.rom_pinned() bytes of them
+    sys.stderr.write("modem: code in ROM, a %d-byte image in the heap's figures\n" % _n)
+    import main  # firmware/main.py, from the image
+
+    main.guard(lambda: main.start(os.getenv, {}), main._restart, main._pause, main._log)

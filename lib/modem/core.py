@@ -116,31 +116,21 @@ class Modem:
         control holds the host. stop: command lines (upper case, no spaces) that end the
         wait when the host types one: Halted (the line stays in pending, to be run and
         answered in its turn)."""
+        if stop and _typed(self.pending, stop):
+            raise Halted()  # typed ahead with the command itself
+        return self.w.until(obj, mask, ms, lambda: self._type_ahead(stop))
+
+    def _type_ahead(self, stop):
+        """What the host typed since, into self.pending (see wait)."""
         port = self.port
-        w = self.w
-        w.clear()
-        w.want(obj, mask)
-        t0 = ticks_ms()
-        try:
-            if stop and _typed(self.pending, stop):
-                raise Halted()  # typed ahead with the command itself
-            while True:
-                room = PENDING_MAX - len(self.pending)
-                if room > 0:
-                    n = port.readinto(self._rxmv, room if room < _RX else _RX)
-                    if n:
-                        self.pending += self._rxmv[:n]
-                        if stop and _typed(self.pending, stop):
-                            raise Halted()
-                w.want(port.pollable, POLLIN if len(self.pending) < PENDING_MAX else 0)
-                left = ms - ticks_diff(ticks_ms(), t0)
-                if left <= 0:
-                    return 0
-                for o, ev in w.poll(left):
-                    if o is obj:
-                        return ev
-        finally:
-            w.clear()
+        room = PENDING_MAX - len(self.pending)
+        if room > 0:
+            n = port.readinto(self._rxmv, room if room < _RX else _RX)
+            if n:
+                self.pending += self._rxmv[:n]
+                if stop and _typed(self.pending, stop):
+                    raise Halted()
+        self.w.want(port.pollable, POLLIN if len(self.pending) < PENDING_MAX else 0)
 
     def session_tick(self):
         """The pump's tick in a data session: the link checked (nothing unsolicited is

@@ -34,14 +34,17 @@ class PppBackend:
         self._buf = bytearray(128)
         self.ppp_ms = _PPP_MS
         self.guard_ms = _GUARD_MS
+        self.at_ms = _AT_MS
         # the modem's wait: the waits below are longer than a watchdog's period (ATD 30 s,
         # PPP 30 s), and every wait feeds it
         self.w = wait or Wait(getattr(board, "kick", None))
 
     # ---- the module's AT commands ----
 
-    def _at(self, cmd, ms=_AT_MS, ends=(b"OK", b"ERROR")):
-        """Send cmd; the lines up to a final one in ends. Timeout: LinkError(35866)."""
+    def _at(self, cmd, ms=0, ends=(b"OK", b"ERROR")):
+        """Send cmd; the lines up to a final one in ends within ms (at_ms unless given).
+        Timeout: LinkError(35866)."""
+        ms = ms or self.at_ms
         uart = self.uart
         while uart.any():
             uart.readinto(self._buf)
@@ -66,7 +69,7 @@ class PppBackend:
                         return lines
         raise LinkError(ACTIVATION_FAILED)
 
-    def _ok(self, cmd, code, ms=_AT_MS):
+    def _ok(self, cmd, code, ms=0):
         lines = self._at(cmd, ms)
         if lines[-1] != b"OK":
             raise LinkError(code)

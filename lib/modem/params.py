@@ -44,20 +44,17 @@ class Params:
             raise ATError(INTERNAL)
 
     def defaults(self):
-        for name in schema.PARAMS:
-            r = schema.row(name)
-            d = r[schema.DEFAULT]
-            self.values[name] = [d, d] if r[schema.GROUP] == "T" else d
+        for name, d in _defaults():
+            self.values[name] = d
 
     def factory(self):
-        """AT&F: the defaults, saved; if the save fails the old values stay, as in flash."""
-        old = dict(self.values)
-        self.defaults()
+        """AT&F: the defaults, saved, then in use; if the save fails the old values stay,
+        as in flash."""
         try:
-            self.save()
+            Store(self.folder, self.name).save_parts(lambda: _json(_defaults()))
         except Exception:
-            self.values.update(old)
             raise ATError(INTERNAL)
+        self.defaults()
 
     def load(self):
         """Saved values over defaults; a missing or broken file means defaults. Returns the
@@ -104,16 +101,7 @@ class Params:
             return "corrupt"
 
     def save(self):
-        Store(self.folder, self.name).save_parts(self._json)
-
-    def _json(self):
-        """The values as a JSON object, a piece per value (json.loads reads it back whole)."""
-        values = self.values
-        sep = b"{"
-        for k in values:
-            yield sep + json.dumps(k).encode() + b": " + json.dumps(values[k]).encode()
-            sep = b", "
-        yield b"}" if sep == b", " else b"{}"
+        Store(self.folder, self.name).save_parts(lambda: _json(self.values.items()))
 
     def line(self, name, shown, sock=0):
         """One display line: #NAME: value, #NAME: id,value, or the spec's #FTPTYPE = I."""
@@ -126,6 +114,24 @@ class Params:
         if sock:
             return "%s: %d,%s" % (head, sock, text)
         return head + ": " + text
+
+
+def _defaults():
+    """(name, default value) of every parameter (a list of two for the per-socket ones)."""
+    for name in schema.PARAMS:
+        r = schema.row(name)
+        d = r[schema.DEFAULT]
+        yield name, [d, d] if r[schema.GROUP] == "T" else d
+
+
+def _json(items):
+    """(name, value) pairs as a JSON object, a piece per value (json.loads reads it back
+    whole): the file is written without a piece of heap its size."""
+    sep = b"{"
+    for k, v in items:
+        yield sep + json.dumps(k).encode() + b": " + json.dumps(v).encode()
+        sep = b", "
+    yield b"}" if sep == b", " else b"{}"
 
 
 def fmt(row, v):

@@ -1,4 +1,4 @@
-"""A board's machine.UART as the modem's line (see ports.py for what a line has), and the
+"""A board's machine.UART as the modem's line (see core.py for what a line has), and the
 classic modem lines DCD and DTR of a board that wires them."""
 
 

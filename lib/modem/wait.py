@@ -4,7 +4,9 @@ watchdog is fed at least every SLICE_MS, so no wait can outlast it.
     w = Wait(kick)         kick(): the watchdog's feed (firmware/boot.py puts it on the board)
     w.want(obj, mask)      poll obj for mask (POLLIN, POLLOUT, both; 0: no more)
     w.poll(ms)             one wait of at most ms (and at most SLICE_MS): (obj, events) pairs
-    w.until(obj, mask, ms) wait up to ms for obj alone: its events, or 0 at the deadline
+    w.until(obj, mask, ms, each=None)
+                           wait up to ms for obj: its events, or 0 at the deadline; each(),
+                           when given, runs before every slice (and may want more objects)
     w.sleep(ms)            a pause, the watchdog fed (for what cannot be polled)
     w.clear()              nothing polled any more
 
@@ -48,12 +50,14 @@ class Wait:
             ms = SLICE_MS
         return self._p.ipoll(ms if ms > 0 else 0)
 
-    def until(self, obj, mask, ms):
+    def until(self, obj, mask, ms, each=None):
         t0 = ticks_ms()
         self.clear()
         self.want(obj, mask)
         try:
             while True:
+                if each is not None:
+                    each()
                 left = ms - ticks_diff(ticks_ms(), t0)
                 if left <= 0:
                     return 0

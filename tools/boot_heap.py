@@ -1,0 +1,43 @@
+"""The modem's heap right after boot, under the MicroPython unix port: `micropython
+boot_heap.py [IMAGE]` prints "heap IN_USE FREE" (bytes), then micropython.qstr_info(). With
+IMAGE (a ROMFS image, build/rom/modem.romfs) the code runs from it, as frozen firmware does;
+its own bytes, read into the heap first, are left out of IN_USE. Run by tools/bench.py in
+build/rom or build/x64; not firmware."""
+import gc
+import os
+import sys
+
+pinned = 0
+if len(sys.argv) > 1:
+    from romboot import mount  # build/rom's, found from the folder it runs in
+
+    mount(sys.argv[1])
+    gc.collect()
+    pinned = gc.mem_alloc()
+
+
+class Line:
+    """A line nobody types on, that takes everything."""
+    pollable = wpollable = None
+
+    def readinto(self, mv, n=-1):
+        return 0
+
+    def write(self, mv, off=0, n=-1):
+        return len(mv) - off if n < 0 else n
+
+    def set_baud(self, baud):
+        pass
+
+
+from modem import main  # noqa: E402
+
+m = main.boot("host", os.getenv("MODEM_FLASH") or "/tmp/gpx-boot-heap", Line(),
+              lambda text: None)
+gc.collect()
+print("heap %d %d" % (gc.mem_alloc() - pinned, gc.mem_free()))
+# then the interned names' line ("... n_total_bytes=N"): frozen firmware keeps them in flash,
+# a ROMFS or a .mpy interns them in the heap
+import micropython  # noqa: E402
+
+micropython.qstr_info()
