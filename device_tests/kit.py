@@ -38,7 +38,8 @@ class MemPort:
 
 class SessionPort(MemPort):
     """A MemPort a data session can run on: the pump polls its line, here a UDP socket on
-    loopback that nobody writes to (never readable, always writable). close() it."""
+    loopback that nobody writes to (never readable, always writable). close() it. A test
+    that makes one calls needs_loopback first."""
 
     def __init__(self):
         import socket
@@ -50,6 +51,66 @@ class SessionPort(MemPort):
 
     def close(self):
         self.sock.close()
+
+
+def listener():
+    """A TCP socket listening on loopback that never accepts by itself, and its port (the
+    unix port has no getsockname: a free port is looked for)."""
+    import socket
+
+    from modem.compat import ticks_ms
+
+    s = socket.socket()
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    port = 40000 + ticks_ms() % 20000
+    for _ in range(100):
+        try:
+            s.bind(socket.getaddrinfo("127.0.0.1", port)[0][-1])
+            break
+        except OSError:
+            port += 1
+    s.listen(2)
+    return s, port
+
+
+def _tcp_on_loopback():
+    try:
+        import socket
+
+        s, port = listener()
+    except (ImportError, OSError):
+        return False
+    c = socket.socket()
+    try:
+        c.settimeout(1)
+        c.connect(socket.getaddrinfo("127.0.0.1", port)[0][-1])
+        return True
+    except OSError:
+        return False
+    finally:
+        c.close()
+        s.close()
+
+
+_loopback = []  # loopback()'s answer, once found
+
+
+def loopback():
+    """True where TCP to 127.0.0.1 works: a computer (CPython, the unix port). A board may
+    have no loopback interface (the rp2 port's lwIP is built without one) or no socket
+    module at all; tried once."""
+    if not _loopback:
+        _loopback.append(_tcp_on_loopback())
+    return _loopback[0]
+
+
+def needs_loopback(test):
+    """Skips test (the TestCase running) unless TCP to 127.0.0.1 works here: every test with
+    a socket on loopback (a SessionPort, a listener, a UDP socket) calls it first. In the
+    test method, not in setUp: micropython-lib's unittest runs setUp outside its try, so a
+    skip there would stop the whole module."""
+    if not loopback():
+        test.skipTest("no TCP on 127.0.0.1 here (a board without a loopback interface)")
 
 
 def _base():

@@ -46,7 +46,7 @@ class ParamTest(unittest.TestCase):
         self.assertEqual(list(S.names()), list(S.PARAMS))
         self.assertEqual(sorted(self.r.modem.params.values), sorted(S.names()))
         self.assertIn("TCPPORT", S.names())
-        self.assertNotIn("TCPPOINT", S.names())  # an alias
+        self.assertFalse("TCPPOINT" in S.names(), "an alias")
 
     def test_every_single_parameter_sets_gets_and_refuses_illegal_values(self):
         for name, value, shown, bad in SINGLE:
@@ -176,7 +176,7 @@ class ParamTest(unittest.TestCase):
         self.r.send("AT#GPRSCID=2")
         self.r.send('AT#GPRSCID="2"')
         self.r.send("AT#GPRSCID=9")  # illegal: not saved either
-        self.assertNotIn("params.gpx", self.r.files())
+        self.assertFalse("params.gpx" in self.r.files(), self.r.files())
         self.r.send("AT#GPRSCID=3")
         self.assertIn("params.gpx", self.r.files())
 
