@@ -27,13 +27,15 @@ $(VENV)/.installed: requirements-dev.txt
 	$(BIN)/pip install --quiet -r requirements-dev.txt
 	touch $@
 
-# Compiled for the unix port (x64: viper code needs a native architecture).
+# Compiled for the unix port (x64: viper code needs a native architecture). Each module's
+# source name (-s, what a traceback shows) is its own name, a name the import interns anyway:
+# a path would be one more interned name per module, in the heap (docs/heap.md).
 $(HOSTMPY)/.built: $(SOURCES) firmware/main.py Makefile $(VENV)/.installed
 	rm -rf $(HOSTMPY)
 	mkdir -p $(HOSTMPY)/modem $(HOSTMPY)/boards
 	for f in $(SOURCES); do \
-	  d=$$(basename $$(dirname $$f)); \
-	  $(MPYCROSS) -march=x64 -o $(HOSTMPY)/$$d/$$(basename $$f .py).mpy $$f || exit 1; \
+	  d=$$(basename $$(dirname $$f)); n=$$(basename $$f .py); \
+	  $(MPYCROSS) -march=x64 -s $$n -o $(HOSTMPY)/$$d/$$n.mpy $$f || exit 1; \
 	done
 	$(MPYCROSS) -march=x64 -o $(HOSTMPY)/main.mpy firmware/main.py
 	touch $@
@@ -41,10 +43,15 @@ $(HOSTMPY)/.built: $(SOURCES) firmware/main.py Makefile $(VENV)/.installed
 # The same modules as a ROMFS image, and the unix port's launcher that runs the modem
 # from it (tools/romboot.py): code in ROM, as frozen firmware or a ROMFS on a board.
 ROMDIR := build/rom
-$(ROMDIR)/.built: $(HOSTMPY)/.built tools/romboot.py tools/deploy.py
+# names: the bytes of every name the modem's modules intern (the unix port keeps them in the
+# heap, frozen firmware in flash with the code: sim.rom_heap gives the unix port that much).
+$(ROMDIR)/.built: $(HOSTMPY)/.built tools/romboot.py tools/deploy.py tools/boot_heap.py
 	mkdir -p $(ROMDIR)
 	$(MPYCROSS) -march=x64 -o $(ROMDIR)/romboot.mpy tools/romboot.py
 	$(BIN)/python tools/deploy.py romfs --src $(HOSTMPY) --out $(ROMDIR)/modem.romfs
+	cd $(ROMDIR) && MICROPYPATH=. MODEM_FLASH=$$(mktemp -d) ../../$(MP) -X heapsize=1M \
+	  ../../tools/boot_heap.py modem.romfs all | sed -n 's/.*n_total_bytes=\([0-9]*\).*/\1/p' > names
+	test -s $(ROMDIR)/names
 	touch $@
 
 run: $(HOSTMPY)/.built $(ROMDIR)/.built

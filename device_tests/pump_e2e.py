@@ -9,7 +9,7 @@ import gc
 import socket
 import sys
 
-from modem.pump import Stream
+from modem.compat import Stream
 from modem.compat import FdPort
 from modem.pump import BOTH, Pump
 

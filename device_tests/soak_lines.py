@@ -293,17 +293,18 @@ _FTP = re.compile(rb"(?i)[#+] *FT[PT](GET|PUT)(?![A-Z0-9_])")
 
 
 def finals(answer):
-    """The final results in an answer: OK, ERROR, #CME ERROR: ..."""
+    """The final results in an answer: OK, ERROR, NO CARRIER (ATO), #CME ERROR: ..."""
     return [x for x in answer.split(b"\r\n")
-            if x in (b"OK", b"ERROR") or x.startswith(b"#CME ERROR: ")]
+            if x in (b"OK", b"ERROR", b"NO CARRIER") or x.startswith(b"#CME ERROR: ")]
 
 
 class Check:
     """Feeds a modem (Pipe or Local) and judges every answer against a model of the line
-    assembly as README states it: CR ends a line, LF is ignored, BS and DEL delete, a line
-    over 256 characters or with a control byte gets ERROR, an empty one nothing, and "A/"
-    as its first two characters runs the last command again at once. The input goes in
-    pieces that each end where an answer is due, so that each answer is judged alone."""
+    assembly as README states it: CR ends a line, LF and every other control byte but BS
+    are left out, BS and DEL delete; what comes before AT is noise, and a line with no AT
+    gets no answer; a line over 256 characters or with a byte that is not ASCII gets ERROR;
+    "A/" as its first two characters runs the last command again at once. The input goes
+    in pieces that each end where an answer is due, so that each answer is judged alone."""
 
     def __init__(self, modem):
         self.modem = modem
@@ -326,17 +327,19 @@ class Check:
             want = None
             text = None
             if c == 13:
-                text = bytes(line).strip()
-                self.bad |= any(b < 32 or b > 126 for b in line)  # a control byte left in it
-                want = ERR if self.bad else OK if text.upper() == b"AT" else ANY if text else NONE
+                at = bytes(line).upper().find(b"AT")
+                text = bytes(line[at:]).strip() if at >= 0 else b""
+                self.bad |= any(b > 126 for b in line[at:])  # not ASCII: the line is bad
+                want = NONE if at < 0 else ERR if self.bad else OK if text.upper() == b"AT" \
+                    else ANY
                 if want in (OK, ANY):
                     self.last = text
                 del line[:]
                 self.bad = False
             elif c in (8, 127):
                 del line[-1:]
-            elif c == 10:
-                continue
+            elif c < 32:
+                continue  # noise (LF, an ETX, ...): never part of a line
             elif len(line) >= 256:
                 self.bad = True  # the rest of the line is dropped; it gets ERROR
             else:

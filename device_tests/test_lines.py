@@ -38,7 +38,7 @@ class LineTest(unittest.TestCase):
     def test_backspace_and_del_delete(self):
         self.assertEqual(self.r.feed(b"ATQ\x08\r"), OK)
         self.assertEqual(self.r.feed(b"ATZZ\x7f\x08\r"), OK)
-        self.assertEqual(self.r.feed(b"ATZ\x08\x08\r"), ERROR)
+        self.assertEqual(self.r.feed(b"ATZ\x08\x08\r"), b"")  # "A": no command in it
 
     def test_a_slash_repeats_the_last_command(self):
         first = self.r.send("AT#GPRSCID?")
@@ -72,10 +72,21 @@ class LineTest(unittest.TestCase):
         self.assertEqual(self.r.feed(b"\r\r  \r"), b"")
 
     def test_malformed_lines_get_error_and_the_next_command_works(self):
-        for bad in ("HELLO", "AT#", "AT+", 'AT#APNPW="never closed', 'AT#APNPW="a"b', "AT#VALL!",
-                    "A", "AT$", "AT#VALL=?x", "ATV0", "ATQ1", "ATE2", "ATX"):
+        for bad in ("AT#", "AT+", 'AT#APNPW="never closed', 'AT#APNPW="a"b', "AT#VALL!",
+                    "AT$", "AT#VALL=?x", "ATV0", "ATQ1", "ATE2", "ATX", "xxAT#"):
             self.assertEqual(self.r.send(bad), ERROR, bad)
             self.assertEqual(self.r.send("AT"), OK)
+
+    def test_line_noise_is_left_out(self):
+        """V.250: what comes before AT is not part of the command; a line with no AT in it
+        gets no answer; control bytes (an ETX, Ctrl-C on a terminal) are not part of a
+        line."""
+        for noise in (b"HELLO\r", b"A\r", b"\x03\x03\r", b"\x00\x1b\r"):
+            self.assertEqual(self.r.feed(noise), b"", noise)
+        self.assertEqual(self.r.feed(b"\x03\x03ATE0\r"), OK)
+        self.assertEqual(self.r.feed(b"junk AT#GPRSCID?\r"), b"\r\n#GPRSCID: 1\r\n" + OK)
+        self.assertEqual(self.r.feed(b"AT#GPR\x03SCID?\r"), b"\r\n#GPRSCID: 1\r\n" + OK)
+        self.assertEqual(self.r.feed(b"\nAT\n\r"), OK)
 
     def test_unknown_commands_get_error(self):
         for bad in ("AT#NOSUCH", "AT+NOSUCH", "AT#NOSUCH?", "AT#NOSUCH=1"):

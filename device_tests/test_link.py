@@ -32,12 +32,23 @@ class LinkTest(unittest.TestCase):
         self.assertTrue(got.endswith(b"\r\n\r\nOk_Info_GprsActivation\r\n"), got)
         return got
 
-    def test_connectionstart_before_attach_answers_35865(self):
+    def test_registered_from_power_up_as_a_gsm_unit_is(self):
+        self.assertEqual(self.tick(), b"")
+        self.assertEqual(self.r.send("AT+CGATT?"), b"\r\n+CGATT: 1\r\n" + OK)
+        self.assertEqual(self.r.send("AT+CGREG?"), b"\r\n+CGREG: 0,1\r\n" + OK)
+        self.assertEqual(self.r.send("AT+CSQ"), b"\r\n+CSQ: 31,99\r\n" + OK)
+        self.assertEqual(self.r.send("AT+CGATT=1"), OK)  # attached already: OK at once
+        self.up()
+
+    def test_connectionstart_when_detached_answers_35865(self):
+        self.assertEqual(self.r.send("AT+CGATT=0"), OK)
         self.assertEqual(self.r.send("AT+CGATT?"), b"\r\n+CGATT: 0\r\n" + OK)
         self.assertEqual(self.r.send("AT#CONNECTIONSTART"), cme(35865))
         self.assertEqual(self.r.send("AT#VSTATE"), b'\r\n#STATE: "IDLE"\r\n' + OK)
 
     def test_attach_reports_searching_then_registered_when_cgreg_is_on(self):
+        self.r.send("AT+CGATT=0")
+        self.tick()
         self.assertEqual(self.r.send("AT+CGREG=1"), OK)
         self.assertEqual(self.r.send("AT+CGATT=1"), OK + b"\r\n+CGREG: 2\r\n")
         self.assertEqual(self.tick(), b"\r\n+CGREG: 1\r\n")
@@ -124,7 +135,8 @@ class LinkTest(unittest.TestCase):
         self.tick()
         self.up()
 
-    def test_csq_is_99_until_attached(self):
+    def test_csq_is_99_while_detached(self):
+        self.r.send("AT+CGATT=0")
         self.assertEqual(self.r.send("AT+CSQ"), b"\r\n+CSQ: 99,99\r\n" + OK)
         self.r.send("AT+CGATT=1")
         self.assertEqual(self.r.send("AT+CSQ"), b"\r\n+CSQ: 31,99\r\n" + OK)

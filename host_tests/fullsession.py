@@ -155,8 +155,9 @@ def run(heap, tcp_size=65536, ftp_size=262144, rom=False, rounds=1):
     """The session at heap ("64K"), `rounds` times over in the same modem: a dict with ok,
     step (the last one started), error, heap figures (boot: in use after boot, from the
     log; start: after ATE0; ends: after each round; all bytes in use, from AT#VMEM) and the
-    modem's log. rom: the code in ROM (sim.py --rom); the figures leave the pinned image
-    out."""
+    modem's log. rom: the code in ROM (sim.py --rom); the figures leave out the pinned image
+    (the interned names are in them: frozen firmware keeps them in flash, and sim.rom_heap
+    adds room for them)."""
     pinned = sim.rom_pinned() if rom else 0
     work = tempfile.mkdtemp(prefix="gpx-full-")
     root = os.path.join(work, "ftp")

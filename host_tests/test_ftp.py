@@ -370,6 +370,7 @@ def test_the_drain_carries_on_the_uploads_pending_dle(tmp_path):
 def test_no_drain_when_the_upload_failed_after_the_hosts_etx_was_read(tmp_path):
     from kit import SessionPort
     from modem import pump as P
+    from modem.compat import Stream
 
     port = SessionPort()
     try:
@@ -377,7 +378,7 @@ def test_no_drain_when_the_upload_failed_after_the_hosts_etx_was_read(tmp_path):
         a, b = socket.socketpair()
         port.rx += b"x\x03AT\r"
         b.close()  # the data connection is gone: the upload fails on its last bytes
-        why = p.run(P.Stream(a), 1, P.UP)
+        why = p.run(Stream(a), 1, P.UP)
         port.rx += b"AT#VSTATE\r"  # typed later: not the upload's, not to be dropped
         assert why in (P.HOST_ETX, P.ERROR)
         assert bytes(p.drain(None, 1000)) == b"AT\r"

@@ -6,6 +6,7 @@ import select
 import socket
 import threading
 import time
+import types
 
 import pytest
 
@@ -325,7 +326,8 @@ def test_an_sntp_reply_from_anywhere_but_the_server_asked_is_not_taken(monkeypat
 
     monkeypatch.setattr(sntp.socket, "socket", Overheard)
     try:
-        utc = sntp.request("127.0.0.1", real.port, 2000, readable)
+        bare = types.SimpleNamespace(board=None)  # a dotted address: no lookup, no modem
+        utc = sntp.request(bare, "127.0.0.1", real.port, 2000, readable)
     finally:
         monkeypatch.undo()
         real.stop()

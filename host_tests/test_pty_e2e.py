@@ -117,6 +117,9 @@ def test_link_on_the_host_backend_with_a_fault_injected_through_the_control_file
     line = Line(s.name)
     try:
         line.cmd("ATE0")
+        # registered from power-up, as a GSM unit is; detached, it is not
+        assert line.cmd("AT+CGREG?") == b"\r\n+CGREG: 0,1\r\n\r\nOK\r\n"
+        line.cmd("AT+CGATT=0")
         assert line.cmd("AT#CONNECTIONSTART", until=b"35865\r\n") == b"\r\n#CME ERROR: 35865\r\n"
         line.cmd("AT+CGREG=1")
         assert line.cmd("AT+CGATT=1", until=b"+CGREG: 1\r\n") == (

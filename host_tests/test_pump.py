@@ -20,7 +20,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "lib"))
 
 from modem import pump as P  # noqa: E402
-from modem.pump import Stream  # noqa: E402
+from modem.compat import Stream  # noqa: E402
 from modem.compat import FdPort  # noqa: E402
 
 MPY = os.path.join(os.path.dirname(sys.executable), "micropython")

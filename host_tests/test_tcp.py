@@ -94,7 +94,9 @@ def test_errors_before_connecting_have_their_codes(m, tmp_path):
     assert m.at("AT#OTCP=1", b"38027\r\n") == b"\r\n#CME ERROR: 38027\r\n"
     assert m.at("AT#OTCP=3", b"36929\r\n") == b"\r\n#CME ERROR: 36929\r\n"
     assert m.at("AT#OTCP=2", b"36929\r\n") == b"\r\n#CME ERROR: 36929\r\n"  # no server set
-    assert m.at("AT#OTCP", b"ERROR\r\n") == b"\r\nERROR\r\n"
+    # no id: socket 1 (the one-socket dialect), whose server's name does not resolve
+    assert m.at("AT#OTCP", b"38027\r\n") == b"\r\n#CME ERROR: 38027\r\n"
+    assert m.at("AT#OTCP=?", b"ERROR\r\n") == b"\r\nERROR\r\n"
     m.at("AT#CONNECTIONSTOP")
     assert m.at("AT#OTCP=1", b"35867\r\n") == b"\r\n#CME ERROR: 35867\r\n"
     assert m.at("AT#LTCPSTART=1", b"35867\r\n") == b"\r\n#CME ERROR: 35867\r\n"

@@ -374,7 +374,7 @@ import socket
 import sys
 
 from modem import pump
-from modem.compat import FdPort
+from modem.compat import FdPort, Stream
 
 port = int(os.getenv("BENCH_PEER_PORT"))
 sessions = int(os.getenv("BENCH_SESSIONS"))
@@ -388,7 +388,7 @@ for i in range(sessions):  # all connected now: no socket is made between the fi
         s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     except (AttributeError, OSError):
         pass
-    socks.append(pump.Stream(s))
+    socks.append(Stream(s))
 err = sys.stderr
 err.write("ready\n")
 for i in range(sessions):

@@ -75,7 +75,9 @@ def build(board, files, arch=None):
     cmds = []
     for src, staged, _ in files:
         if src is not None and staged.endswith(".mpy"):
-            cmds.append([tool("mpy-cross"), "-march=" + arch, "-o", staged, src])
+            # the module's own name as its source name: one interned name fewer on the board
+            name = os.path.splitext(os.path.basename(src))[0]
+            cmds.append([tool("mpy-cross"), "-march=" + arch, "-s", name, "-o", staged, src])
     for src, staged, _ in files:
         os.makedirs(os.path.join(ROOT, os.path.dirname(staged)), exist_ok=True)
         if src is None:

@@ -62,10 +62,21 @@ def rom_pinned():
     return GC_BLOCK + -(-n // GC_BLOCK) * GC_BLOCK
 
 
+def rom_names():
+    """Heap bytes of the names the modem's modules intern, all of them loaded
+    (build/rom/names, written by `make` with tools/boot_heap.py): the unix port interns a
+    ROMFS module's names in the heap, in pools it grows in steps of some KB at once; frozen
+    firmware keeps them in flash with the code."""
+    with open(os.path.join(ROM, "names")) as f:
+        return int(f.read())
+
+
 def rom_heap(heap):
-    """The heapsize to give the unix port so that `heap` is left once the image is
-    pinned. The heap's own tables grow with it a little: that is held against the modem."""
-    return heap_bytes(heap) + rom_pinned()
+    """The heapsize to give the unix port so that `heap` is what the modem has as a board
+    running frozen code would: the image's bytes (pinned) and the interned names (rom_names)
+    are in flash there. The heap's own tables grow with it a little: that is held against
+    the modem."""
+    return heap_bytes(heap) + rom_pinned() + rom_names()
 
 
 # The unix port loads the modules compiled by `make` (as a board does): compiling the

@@ -66,7 +66,19 @@ def parse(s):
             while k < n and _digit(s[k]):
                 k += 1
             name = s[i:j].decode().upper()
-            yield name, ACT, [(s[j:k].decode(), False)]
+            op = ACT
+            a = [(s[j:k].decode(), False)]
+            if name == "S" and k < n and s[k] == _QMARK:  # ATS0?: an S-register read
+                op = GET
+                k += 1
+            elif name == "S" and k < n and s[k] == _EQ:  # ATS0=1: an S-register set
+                v = k + 1
+                k = v
+                while k < n and _digit(s[k]):
+                    k += 1
+                op = SET
+                a.append((s[v:k].decode(), False))
+            yield name, op, a
             i = k
             if i < n and s[i] == _SEMI:
                 i += 1

@@ -4,6 +4,8 @@ from .compat import const
 # Final result "ERROR" (unknown command, malformed line): not a CME code.
 ERROR = const(0)
 
+NO_SIM = const(10)  # 27.007's: AT+CIMI, AT+CCID on a board without a SIM
+
 ALREADY_RUNNING = const(35840)  # CONNECTIONSTART while the link is up
 SESSION_LOST = const(35841)  # link lost while up
 NOT_ATTACHED = const(35865)  # CONNECTIONSTART before attach / no network
@@ -23,7 +25,8 @@ OK_CLOSED = "Ok_Info_SocketClosed"
 OK_DATA = "Ok_Info_DataBegin"
 
 # The text of each code for AT+CMEE=2 (spec 9.2), a line each.
-TEXT = """35840 Modem is already running
+TEXT = """10 SIM not inserted
+35840 Modem is already running
 35841 GPRS session lost
 35865 Module is not attached to the network
 35866 Invalid event during activation process

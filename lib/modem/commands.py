@@ -13,50 +13,72 @@ from .atparse import ACT, SET
 from .codes import ERROR, ATError
 from .params import at_param
 
-# name: "module.handler". The handler is looked up the first time it runs, and kept here
-# in place of its name.
+# name: "modem.<module>.<handler>". The handler is looked up the first time it runs, and kept
+# here in place of its name. (Whole paths: short strings would be interned, one more name
+# each in a heap that holds them: docs/heap.md.)
 TABLE = {
-    "E": "commands.at_basic",
-    "V": "commands.at_basic",
-    "Q": "commands.at_basic",
-    "&W": "commands.at_basic",
-    "Z": "params.at_z",
-    "&F": "params.at_factory",
-    "+IPR": "commands.at_ipr",
-    "I": "info.ident",
-    "+CGMI": "info.ident",
-    "+GMI": "info.ident",
-    "+CGMM": "info.ident",
-    "+GMM": "info.ident",
-    "+CGMR": "info.ident",
-    "+GMR": "info.ident",
-    "+CMEE": "info.cmee",
-    "+CPIN": "info.cpin",
-    "#VGPRS": "info.display",
-    "#VFTP": "info.display",
-    "#VWLAN": "info.display",
-    "#VTCP": "info.vtcp",
-    "#VALL": "info.vall",
-    "#VVERSION": "info.version",
-    "#VMEM": "info.vmem",
-    "#VSTATE": "link.at_vstate",
-    "+CGATT": "link.at_cgatt",
-    "+CGREG": "link.at_creg",
-    "+CREG": "link.at_creg",
-    "+CSQ": "link.at_csq",
-    "#CONNECTIONSTART": "link.at_start",
-    "#CONNECTIONSTOP": "link.at_stop",
-    "#DISPLAYIP": "link.at_displayip",
-    "#OTCP": "tcp.otcp",
-    "#LTCPSTART": "tcp.ltcpstart",
-    "#LTCPSTOP": "tcp.ltcpstop",
-    "#LTCPPORT": "tcp.ltcpstop",
-    "#FTPGET": "ftp.get",
-    "#FTPPUT": "ftp.put",
-    "#FTTPUT": "ftp.put",
-    "+EGNTP": "sntp.egntp",
-    "+EGNTPT": "sntp.egntp",
-    "+CCLK": "sntp.cclk",
+    "E": "modem.commands.at_basic",
+    "V": "modem.commands.at_basic",
+    "Q": "modem.commands.at_basic",
+    "&W": "modem.commands.at_basic",
+    "Z": "modem.params.at_z",
+    "&F": "modem.params.at_factory",
+    "+IPR": "modem.commands.at_ipr",
+    "I": "modem.info.ident",
+    "+CGMI": "modem.info.ident",
+    "+GMI": "modem.info.ident",
+    "+CGMM": "modem.info.ident",
+    "+GMM": "modem.info.ident",
+    "+CGMR": "modem.info.ident",
+    "+GMR": "modem.info.ident",
+    "+CMEE": "modem.info.cmee",
+    "+CPIN": "modem.info.cpin",
+    "#VGPRS": "modem.info.display",
+    "#VFTP": "modem.info.display",
+    "#VWLAN": "modem.info.display",
+    "#VTCP": "modem.info.vtcp",
+    "#VALL": "modem.info.vall",
+    "#VVERSION": "modem.info.version",
+    "#VMEM": "modem.info.vmem",
+    "#VSTATE": "modem.link.at_vstate",
+    "+CGATT": "modem.link.at_cgatt",
+    "+CGREG": "modem.link.at_creg",
+    "+CREG": "modem.link.at_creg",
+    "+CSQ": "modem.link.at_csq",
+    "#CONNECTIONSTART": "modem.link.at_start",
+    "#CONNECTIONSTOP": "modem.link.at_stop",
+    "#DISPLAYIP": "modem.link.at_displayip",
+    "#OTCP": "modem.tcp.otcp",
+    "#LTCPSTART": "modem.tcp.ltcpstart",
+    "#LTCPSTOP": "modem.tcp.ltcpstop",
+    "#LTCPPORT": "modem.tcp.ltcpstop",
+    "#FTPGET": "modem.ftp.get",
+    "#FTPPUT": "modem.ftp.put",
+    "#FTTPUT": "modem.ftp.put",
+    "&D": "modem.commands.at_basic",
+    "&C": "modem.commands.at_basic",
+    "&K": "modem.commands.at_basic",
+    "S": "modem.gsm.sreg",
+    "H": "modem.gsm.hang_up",
+    "O": "modem.gsm.online",
+    "+WOPEN": "modem.gsm.wopen",
+    "+CFUN": "modem.gsm.cfun",
+    "+CGDCONT": "modem.gsm.cgdcont",
+    "+CCED": "modem.gsm.cced",
+    "+COPS": "modem.gsm.cops",
+    "+CGSN": "modem.gsm.cgsn",
+    "+GSN": "modem.gsm.cgsn",
+    "+CIMI": "modem.gsm.sim",
+    "+CCID": "modem.gsm.sim",
+    "+IFC": "modem.gsm.line",
+    "+ICF": "modem.gsm.line",
+    "#DNS": "modem.gsm.dns",
+    "#RESET": "modem.gsm.reset",
+    "#VDNS": "modem.info.display",
+    "#VPHY": "modem.info.display",
+    "+EGNTP": "modem.sntp.egntp",
+    "+EGNTPT": "modem.sntp.egntp",
+    "+CCLK": "modem.sntp.cclk",
 }
 
 
@@ -84,19 +106,23 @@ def handler(name):
     if h is None:
         return at_param
     if isinstance(h, str):
-        mod, fn = h.split(".")
-        h = TABLE[name] = getattr(__import__("modem." + mod, None, None, (fn,)), fn)
+        i = h.rfind(".")
+        h = TABLE[name] = getattr(__import__(h[:i], None, None, ("x",)), h[i + 1:])
     return h
 
 
 # ---- the basic commands ----
 
-_DIGITS = {"E": (0, 1), "V": (1,), "Q": (0,), "&W": (0,)}
+# What each basic command takes: E, V, Q (ATV0 and ATQ1 refused: spec section 8), and the
+# line's &D (DTR), &C (DCD), &K (flow control), which the board's wiring decides (a host's
+# choice changes nothing: DCD follows the data session, DTR ends one, RTS/CTS hold both).
+_DIGITS = {"E": (0, 1), "V": (1,), "Q": (0,), "&W": (0,), "&D": (0, 1, 2), "&C": (0, 1),
+           "&K": (0, 3, 4)}
 
 
 def at_basic(m, name, op, args):
-    """E, V, Q, &W (ATV0 and ATQ1 refused: spec section 8); &W answers OK: every change is
-    saved as it is made."""
+    """E, V, Q, &W, &D, &C, &K (_DIGITS); &W answers OK: every change is saved as it is
+    made."""
     d = args[0][0] if args else ""
     v = int(d) if d else 0
     if op != ACT or v not in _DIGITS[name]:

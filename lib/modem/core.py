@@ -26,6 +26,7 @@ _DEL = const(127)
 _ETX = const(3)
 _WRITE_GIVEUP_MS = const(2000)
 PENDING_MAX = const(1024)  # typed ahead while a command runs; more waits on the line
+_WIND_READY = const(8)  # AT+WIND's bit: +WIND: 4 once the modem is ready
 _HANGUP = const(6)  # what session_tick returns when the host dropped DTR (pump.run)
 
 
@@ -51,6 +52,8 @@ class Modem:
         self._first = True
         self.echo = 1
         self.cmee = 1
+        self.s0 = 0  # ATS0: rings before answering (no calls here)
+        self.cced = None  # AT+CCED=1: [dump, when last shown] (gsm.tick)
         self.after_ok = None  # run after a command's OK (AT+IPR: the new speed)
         self.pending = bytearray()  # what the host sent while a command was running (feed)
         self.held = []  # unsolicited lines held during a data session (_hold)
@@ -66,6 +69,9 @@ class Modem:
         self.quiet_ms = 1000
         # the SNTP request's timeout in ms per second the host asked for (tests shorten it)
         self.sntp_ms = 1000
+        # DNSSERV1/2 asked by the modem itself (dns.py): at this port, each this long
+        self.dns_port = 53
+        self.dns_ms = 5000
         link.on_lost.append(self.close_listener)
         self.lines = None  # DCD and DTR (uart.Lines) of a board that names them
         if hasattr(board, "DTR"):
@@ -176,7 +182,9 @@ class Modem:
 
     def _scan(self, data):
         """Bytes into the line buffer, echoed, up to the end of a line (CR, or A/): the index
-        after it, or -1 when data ended first."""
+        after it, or -1 when data ended first. Line noise is left out: LF, and every control
+        byte but the editing ones (an ETX a host sent after its data session had ended, a
+        Ctrl-C typed on a terminal), unless a listener waits (the host's ETX stops it)."""
         line = self._line
         n = len(data)
         for i in range(n):
@@ -195,6 +203,8 @@ class Modem:
                 self._n = 0
                 self.result("OK")
                 return i + 1
+            elif c < 32:
+                continue  # noise: not part of any command
             elif self._n >= LINE_MAX:
                 self._overflow = True
             else:
@@ -227,15 +237,16 @@ class Modem:
                 self.result("ERROR")
             return self.enter is not None
         line = self._line
-        for i in range(n):  # a control byte left in the line (one deleted does not count)
-            if line[i] < 32 or line[i] > 126:
+        at = _at(line, n)  # what comes before AT is noise (V.250 5.2.1)
+        if at < 0:
+            return False  # no command in it: no answer, as on a real modem
+        for i in range(at, n):  # a byte that is not ASCII (one deleted does not count)
+            if line[i] > 126:
                 bad = True
         if bad:
             self.result("ERROR")
             return False
-        text = bytes(line[:n]).strip()
-        if not text:
-            return False  # an empty line gets no answer, as on a real modem
+        text = bytes(line[at:n]).strip()
         self._last = text
         self.execute(text)
         return self.enter is not None
@@ -285,7 +296,8 @@ class Modem:
 
     def start(self, status=None):
         """Parameters loaded (unless modem.main has: status is what its load said), the
-        line's speed set, +WIND: 13."""
+        line's speed set, +WIND: 13 (and +WIND: 4, ready, when AT+WIND asks for it), the
+        network attached, as a GSM unit registers at power-up (AT+CGATT=0 detaches)."""
         if status is None:
             status = self.params.load_at_start()
         if self.log:
@@ -293,6 +305,9 @@ class Modem:
         self.port.set_baud(self.params.get("IPR"))
         if self.board.WIND:
             self.result("+WIND: 13")
+        if self.params.get("WIND") & _WIND_READY:
+            self.result("+WIND: 4")
+        self.link.attach(True)
 
     def step(self, timeout_ms):
         """Wait up to timeout_ms for the line (or a TCP peer) and handle what came."""
@@ -308,7 +323,11 @@ class Modem:
         n = self.port.readinto(self._rxmv)
         if n:
             self.feed(self._rxmv[:n])
-        self.link.tick(self.say)
+        self.link.tick(self.say, self.params.get("WIND"))
+        if self.cced is not None:
+            from .gsm import tick
+
+            tick(self, ticks_ms())
 
     def _accept(self, lis):
         c = lis.accept()
@@ -339,6 +358,14 @@ class Modem:
             self.say(what)
         self.held = []
         return rest
+
+
+def _at(line, n):
+    """Where the command prefix AT (any case) starts in line[:n], or -1."""
+    for i in range(n - 1):
+        if line[i] | 32 == 97 and line[i + 1] | 32 == 116:
+            return i
+    return -1
 
 
 def _typed(pending, lines):

@@ -7,12 +7,16 @@ from .compat import heap
 from .params import socket_id
 
 # The displays of one block (docs/decisions.md section 3): name -> the schema's table.
-_BLOCKS = {"#VGPRS": schema.VGPRS, "#VFTP": schema.VFTP, "#VWLAN": schema.VWLAN}
+_BLOCKS = {"#VGPRS": schema.VGPRS, "#VFTP": schema.VFTP, "#VWLAN": schema.VWLAN,
+           "#VDNS": schema.VDNS, "#VPHY": schema.VPHY}
 # What VALL shows after the version, each block after an empty line: (table, socket).
+# The spec's blocks first, as it shows them; then the Wavecom stack's (DNS, the physical
+# layer), so that a host that counts the spec's lines finds them where they were.
 _VALL = ((schema.VGPRS, 0), (schema.VFTP, 0), (schema.VALL_TCP, 1), (schema.VALL_TCP, 2),
-         (schema.VSNTP, 0))
+         (schema.VSNTP, 0), (schema.VDNS, 0), (schema.VPHY, 0))
 # Identification: the board's attributes each command prints.
-_IDENT = {"I": ("MANUFACTURER", "MODEL", "REVISION"), "+CGMI": ("MANUFACTURER",),
+_ALL = ("MANUFACTURER", "MODEL", "REVISION")
+_IDENT = {"I": _ALL, "I0": _ALL, "I3": ("REVISION",), "+CGMI": ("MANUFACTURER",),
           "+GMI": ("MANUFACTURER",), "+CGMM": ("MODEL",), "+GMM": ("MODEL",),
           "+CGMR": ("REVISION",), "+GMR": ("REVISION",)}
 
@@ -64,10 +68,13 @@ def vmem(m, name, op, args):
 
 
 def ident(m, name, op, args):
-    """ATI (all three lines), +CGMI/+GMI, +CGMM/+GMM, +CGMR/+GMR."""
+    """ATI (all three lines; ATI0 the same, ATI3 the revision), +CGMI/+GMI, +CGMM/+GMM,
+    +CGMR/+GMR."""
     if op == TEST:
         return
-    if op != ACT:
+    if name == "I":
+        name += args[0][0]
+    if op != ACT or name not in _IDENT:
         raise ATError(ERROR)
     for attr in _IDENT[name]:
         m.info(getattr(m.board, attr))

@@ -10,12 +10,18 @@ PPP). A backend has:
   stop()
   is_up()            the IP link is still there
   rssi()             dBm, or None when unknown
+  operator()         the network's name (AT+COPS?)
+  use_dns(servers)   name lookups through these DNS servers (dotted quads; [] the
+                     network's own), or False when the stack cannot be told: then the
+                     modem asks them itself (dns.py)
+  ask(command)       (the cellular module) the SIM's answer to +CIMI or +CCID, or None
 """
 from . import codes
 from .atparse import ACT, GET, SET, TEST
 from .compat import const, ticks_diff, ticks_ms
 
 _CHECK_MS = const(250)  # how often a link that is up is checked
+_WIND_LOST = const(128)  # AT+WIND's bit: +WIND: 8 when the network is lost
 _RETRY_MS = const(2000)  # how often a lost attachment is tried again
 
 
@@ -93,14 +99,16 @@ class Link:
             return 99
         return max(0, min(31, (dbm + 113) // 2))
 
-    def tick(self, say):
+    def tick(self, say, wind=0):
         """Called from the main loop: reports registration changes and a lost link.
 
-        say(x) prints an unsolicited line: a text, or an error code.
+        say(x) prints an unsolicited line: a text, or an error code. wind: AT+WIND's mask.
         """
         now = ticks_ms()
         reg = self.backend.registration()
         if reg != self.reg:
+            if self.reg == 1 and wind & _WIND_LOST:
+                say("+WIND: 8")
             self.reg = reg
             if self.cgreg:
                 say("+CGREG: %d" % reg)
@@ -122,6 +130,25 @@ class Link:
     def release(self):
         for f in self.on_lost:
             f()
+
+
+def set_dns(net, nic, servers):
+    """The network stack's DNS server (lwIP's), for a Wi-Fi or PPP interface: MicroPython
+    1.23's network.ipconfig(dns=...), else the interface's ifconfig; [] leaves the one the
+    network gave (DHCP, IPCP). lwIP asks one server here; the first is taken."""
+    if not servers:
+        return True
+    try:
+        net.ipconfig(dns=servers[0])
+        return True
+    except (AttributeError, TypeError, ValueError, OSError):
+        pass
+    try:
+        ip, mask, gw, _ = nic.ifconfig()
+        nic.ifconfig((ip, mask, gw, servers[0]))
+        return True
+    except (AttributeError, TypeError, ValueError, OSError):
+        return False
 
 
 # ---- the commands ----

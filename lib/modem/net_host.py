@@ -75,3 +75,9 @@ class HostBackend:
 
     def rssi(self):
         return -51 if self.registration() == 1 else None
+
+    def operator(self):
+        return "host"
+
+    def use_dns(self, servers):
+        return False  # the computer's resolver is not the modem's to change: dns.py asks

@@ -4,14 +4,15 @@ Attach: the module's SIM must be ready, then AT+CGATT=1 and AT+CGREG? until regi
 Start: the PDP context from GPRSCID/APNSERV (AT+CGDCONT), the credentials APNUN/APNPW
 (AT+CGAUTH, PAP), ATD*99***<cid># and CONNECT, then network.PPP over the same UART.
 """
-from .codes import ACTIVATION_FAILED, CONNECTION_ABORTED, NOT_ATTACHED
+from .codes import ACTIVATION_FAILED, CONNECTION_ABORTED, NO_SIM, NOT_ATTACHED
 from .compat import const, ticks_diff, ticks_ms
-from .link import LinkError
+from .link import LinkError, set_dns
 from .wait import Wait
 
 _REG_MS = const(1000)  # how often AT+CGREG? is asked while not in a session
 _PPP_MS = const(30000)  # how long PPP may take to come up
 _AT_MS = const(2000)  # how long the module may take to answer a command
+_PROBE_MS = const(300)  # how long a module that is there takes to answer ATE0 at most
 _GUARD_MS = const(1000)  # the silence around +++ that returns the module to commands
 
 
@@ -31,10 +32,12 @@ class PppBackend:
         self.reg = 0
         self._t = None
         self._rssi = None
+        self._operator = ""
         self._buf = bytearray(128)
         self.ppp_ms = _PPP_MS
         self.guard_ms = _GUARD_MS
         self.at_ms = _AT_MS
+        self.probe_ms = _PROBE_MS
         # the modem's wait: the waits below are longer than a watchdog's period (ATD 30 s,
         # PPP 30 s), and every wait feeds it
         self.w = wait or Wait(getattr(board, "kick", None))
@@ -78,9 +81,12 @@ class PppBackend:
     # ---- the backend interface ----
 
     def attach(self):
+        """The module told to register (at start-up, and again while it is not): a module
+        that does not answer within probe_ms is not there (no service), and the command
+        loop is not held for longer."""
         self.want = True
         try:
-            self._ok(b"ATE0", ACTIVATION_FAILED)
+            self._ok(b"ATE0", ACTIVATION_FAILED, self.probe_ms)
             if b"+CPIN: READY" not in self._at(b"AT+CPIN?"):
                 self.reg = 0  # no SIM (or it wants a PIN): no service
                 return
@@ -166,3 +172,29 @@ class PppBackend:
 
     def rssi(self):
         return self._rssi
+
+    def operator(self):
+        """The operator the module is registered with (its AT+COPS? answer)."""
+        if self.ppp is not None:
+            return self._operator
+        try:
+            for line in self._ok(b"AT+COPS?", NOT_ATTACHED):
+                if line.startswith(b"+COPS:") and b'"' in line:
+                    self._operator = line.split(b'"')[1].decode()
+        except LinkError:
+            pass
+        return self._operator
+
+    def ask(self, name):
+        """The module's answer line to AT+CIMI or AT+CCID (the SIM), or None; not while PPP
+        runs (the module's line is the PPP session's)."""
+        if self.ppp is not None:
+            return None
+        try:
+            lines = self._ok(b"AT" + name.encode(), NO_SIM)
+        except LinkError:
+            return None
+        return lines[0].decode() if len(lines) > 1 else None
+
+    def use_dns(self, servers):
+        return set_dns(self.net, self.ppp, servers)

@@ -4,7 +4,7 @@ Attach = associate with WLANSSID/WLANPW; the link = the DHCP address. Status con
 looked up by name (their values differ between ports: esp32 1000+, cyw43 -3..3).
 """
 from .codes import ACTIVATION_FAILED, CONNECTION_ABORTED, NOT_ATTACHED
-from .link import LinkError
+from .link import LinkError, set_dns
 
 # network.STAT_* name -> (registration for +CGREG, code for a failed CONNECTIONSTART)
 _STATUS = (
@@ -61,6 +61,8 @@ class WlanBackend:
             self.nic.active(False)
 
     def registration(self):
+        if not self.params.get("WLANSSID"):
+            return 0  # no network to look for
         return self._status()[0]
 
     def start(self, params):
@@ -83,3 +85,10 @@ class WlanBackend:
             return self.nic.status("rssi")
         except (OSError, ValueError, TypeError):
             return None
+
+    def operator(self):
+        return self.params.get("WLANSSID")
+
+    def use_dns(self, servers):
+        return set_dns(self.net, self.nic, servers)
+

@@ -136,7 +136,7 @@ def _json(items):
 
 def fmt(row, v):
     k = row[schema.KIND]
-    if k == "S" or k == "H":
+    if k in "SHA":
         return '"' + v + '"'
     if k == "U":
         return "-0,%d" % -v[1] if v[1] < 0 else "%d,%d" % (v[0], v[1])
@@ -147,8 +147,9 @@ def fmt(row, v):
 
 def at_param(m, name, op, args):
     """AT#<param>? and AT#<param>=... of every parameter of the schema (docs/decisions.md
-    section 2); per-socket ones take the socket id first, and one argument that is an id
-    is a get of that socket."""
+    section 2). Per-socket ones take the socket id first; one argument that is a bare id
+    is a get of that socket, any other one argument a set of socket 1 (the one-socket
+    dialect of the stack's first versions: AT#TCPPORT=2000, AT#TCPSERV="host")."""
     shown = schema.find(name[1:])
     p = m.params
     if op == TEST:
@@ -163,11 +164,13 @@ def at_param(m, name, op, args):
     if not per_socket:
         p.set(shown, 0, args)
         return
-    sock = socket_id(args[:1])
     if len(args) == 1:
-        m.info(p.line(shown, shown, sock))
-    else:
-        p.set(shown, sock, args[1:])
+        if args[0][1] or args[0][0] not in ("1", "2"):
+            p.set(shown, 1, args)  # no id: socket 1
+        else:
+            m.info(p.line(shown, shown, int(args[0][0])))
+        return
+    p.set(shown, socket_id(args[:1]), args[1:])
 
 
 def at_z(m, name, op, args):
@@ -202,7 +205,7 @@ def socket_id(args):
 def _revalid(row, v):
     if row[schema.KIND] == "U":
         return parse(row, [("-0" if v[1] < 0 else str(v[0]), False), (str(abs(v[1])), False)])
-    if isinstance(v, str) != (row[schema.KIND] in "SHT"):
+    if isinstance(v, str) != (row[schema.KIND] in "SHTA"):
         raise ValueError
     return parse(row, [(str(v), True)])
 
@@ -228,6 +231,10 @@ def parse(row, args):
     text = args[0][0]
     if k == "S" or k == "H":
         if len(text) > row[schema.LO] or not (printable(text) if k == "S" else host(text)):
+            raise ATError(BAD_PARAMETER)
+        return text
+    if k == "A":
+        if not quad(text):
             raise ATError(BAD_PARAMETER)
         return text
     if k == "T":
@@ -264,18 +271,26 @@ def printable(text):
     return all(32 <= c <= 126 and c != 34 for c in text.encode())
 
 
+def quad(text):
+    """An IPv4 address in dotted-decimal notation."""
+    b = text.encode()
+    if not all(c == 46 or 48 <= c <= 57 for c in b):
+        return False
+    parts = b.split(b".")
+    if len(parts) != 4:
+        return False
+    for p in parts:
+        if not p or len(p) > 3 or int(p) > 255:
+            return False
+    return True
+
+
 def host(text):
     """A dotted quad, "0", or a host name; empty is allowed (no server set)."""
     b = text.encode()
     if not b or b == b"0":
         return True
     if all(c == 46 or 48 <= c <= 57 for c in b):
-        parts = b.split(b".")
-        if len(parts) != 4:
-            return False
-        for p in parts:
-            if not p or len(p) > 3 or int(p) > 255:
-                return False
-        return True
+        return quad(text)
     # letters (c | 32 folds A-Z onto a-z, and nothing else onto them), digits, . - _
     return all(97 <= c | 32 <= 122 or 48 <= c <= 57 or c in b".-_" for c in b)

@@ -5,13 +5,12 @@ Back-pressure: the line is read only when every decoded byte has gone to the str
 stream only when every encoded byte has gone to the line. See docs/dle.md for the decisions.
 """
 from . import dle
-from .compat import POLLIN, POLLOUT, Stream, const, ticks_add, ticks_diff, ticks_ms
+from .compat import POLLIN, POLLOUT, const, ticks_add, ticks_diff, ticks_ms
 from .wait import Wait
 
 RAW_SIZE = const(512)  # host -> peer buffer, and peer -> host raw read
-ENC_SIZE = const(1024)  # peer -> host, encoded (2 * RAW_SIZE)
-BUF_SIZE = const(2048)  # all three: RAW_SIZE + RAW_SIZE + ENC_SIZE
-TICK_MS = const(100)  # tick() is called at least this often
+BUF_SIZE = const(2048)  # all three: RAW_SIZE + RAW_SIZE + escaped (2 * RAW_SIZE)
+_TICK_MS = const(100)  # tick() is called at least this often
 
 # directions
 UP = const(1)  # host -> peer (the line is read)
@@ -26,10 +25,8 @@ ABORT = const(4)  # tick() returned true; nothing more written, no ETX (see send
 ESCAPE = const(5)  # DLEMODE 0: the host sent +++ alone, a second of silence around it
 _HANGUP = const(6)  # tick() may return it: the host hung up (DTR), as if it sent its ETX
 
-GUARD_MS = const(1000)  # the silence around +++
+_GUARD_MS = const(1000)  # the silence around +++
 _PLUS = const(43)
-
-__all__ = ("Pump", "Stream")
 
 _DLE = const(0x10)
 _ETX = const(0x03)
@@ -45,19 +42,16 @@ class Pump:
         if buf is None:
             buf = bytearray(BUF_SIZE)
         mv = memoryview(buf)
-        self._up = mv[0:RAW_SIZE]
-        self._upv = self._up
-        self._dn = mv[RAW_SIZE:2 * RAW_SIZE]
-        self._dnv = self._dn
-        self._enc = mv[2 * RAW_SIZE:BUF_SIZE]
-        self._encv = self._enc
+        self._up = mv[0:RAW_SIZE]  # views of the one buffer: host -> peer
+        self._dn = mv[RAW_SIZE:2 * RAW_SIZE]  # peer -> host, raw
+        self._enc = mv[2 * RAW_SIZE:BUF_SIZE]  # peer -> host, escaped
         self.state = dle.new_state()  # the decoder's (dle): drain carries it on
-        self._rest = self._upv[0:0]
+        self._rest = self._up[0:0]
         self._da = 0  # peer -> host bytes pending in _enc: [_da, _db)
         self._db = 0
         self.errno = 0
         self.dlemode = 1
-        self.guard_ms = GUARD_MS
+        self.guard_ms = _GUARD_MS
         self._ua = self._ub = 0  # host -> peer bytes still owed to the stream at the end
         self.host_done = False  # the host ended the session itself (its ETX, +++, DTR)
 
@@ -76,7 +70,7 @@ class Pump:
         stream: pump.Stream (readinto/write; polled as stream.pollable, or itself).
         dlemode: 0 passthrough, 1 DLE/ETX.
         directions: UP, DOWN or BOTH. leftover: host bytes already read after the command
-        line (data of this session). tick(): called at least every TICK_MS; true aborts;
+        line (data of this session). tick(): called at least every _TICK_MS; true aborts;
         6 (_HANGUP) ends a session that reads the line as the host's ETX would (HOST_ETX;
         what was still to go to the host is dropped), any other session as ABORT.
         txdelay_ms: hold a partial buffer of host bytes up to this long (0: send at once).
@@ -97,9 +91,9 @@ class Pump:
         self.host_done = False
         up_on = directions & UP
         dn_on = directions & DOWN
-        upv = self._upv
-        dnv = self._dnv
-        encv = self._encv
+        upv = self._up
+        dnv = self._dn
+        encv = self._enc
         ua = ub = 0  # host -> peer decoded bytes pending in _up: [ua, ub)
         da = db = 0  # peer -> host encoded bytes pending in _enc: [da, db)
         kept = 0  # DOWN: host bytes kept in _up for after the session: [0, kept)
@@ -114,7 +108,7 @@ class Pump:
         etx_out = False
         hold_t = 0
         now = ticks_ms()
-        next_tick = ticks_add(now, TICK_MS)
+        next_tick = ticks_add(now, _TICK_MS)
         # DLEMODE 0 escape: up to three '+' held at _up[ub:ub + plus], not yet data
         guard = self.guard_ms
         plus = 0
@@ -227,7 +221,7 @@ class Pump:
                 if dn_on and not etx and not end and da == db:
                     da = db = 0
                     try:
-                        r = stream.readinto(self._dnv if dlemode else encv)
+                        r = stream.readinto(self._dn if dlemode else encv)
                     except OSError as e:
                         r = None
                         end = self._fail(e)
@@ -237,7 +231,7 @@ class Pump:
                         if r == 0:
                             end = PEER_CLOSED
                         elif dlemode:
-                            db = dle.encode(self._dnv, r, self._enc)
+                            db = dle.encode(self._dn, r, self._enc)
                         else:
                             db = r
                 # _enc -> host
@@ -260,7 +254,7 @@ class Pump:
                         return ESCAPE if escape else HOST_ETX
                 now = ticks_ms()
                 if ticks_diff(now, next_tick) >= 0:
-                    next_tick = ticks_add(now, TICK_MS)
+                    next_tick = ticks_add(now, _TICK_MS)
                     self.w.kick()  # a session that never waits feeds the watchdog here
                     r = tick() if tick is not None else 0
                     if r == _HANGUP and up_on:
@@ -296,15 +290,15 @@ class Pump:
                     self.errno = 110  # ETIMEDOUT
                     end = ERROR
                     continue
-                ms = TICK_MS
+                ms = _TICK_MS
                 if plus and ms > guard - ticks_diff(now, plus_t):
                     ms = max(0, guard - ticks_diff(now, plus_t))
                 if holding:
                     ms = txdelay_ms - ticks_diff(now, hold_t)
                     if ms < 0:
                         ms = 0
-                    elif ms > TICK_MS:
-                        ms = TICK_MS
+                    elif ms > _TICK_MS:
+                        ms = _TICK_MS
                 for _ in self.w.poll(ms):
                     pass
                 now = ticks_ms()
@@ -326,12 +320,12 @@ class Pump:
             n = len(lo) - lo_off
             if n > room:
                 n = room
-            dle.put(lo[lo_off:], n, self._upv, kept)
+            dle.put(lo[lo_off:], n, self._up, kept)
             return n
         if kept == 0:
-            return self.port.readinto(self._upv, room)
-        n = self.port.readinto(self._dnv, room)  # then put after what is kept
-        dle.put(self._dnv, n, self._upv, kept)
+            return self.port.readinto(self._up, room)
+        n = self.port.readinto(self._dn, room)  # then put after what is kept
+        dle.put(self._dn, n, self._up, kept)
         return n
 
     def drain(self, stream, quiet_ms, tick=None):
@@ -346,7 +340,7 @@ class Pump:
         self.w.clear()
         port = self.port
         st = self.state
-        upv = self._upv
+        upv = self._up
         ua = self._ua
         ub = self._ub
         fwd = stream is not None
@@ -355,7 +349,7 @@ class Pump:
         self._rest = upv[0:0]
         now = ticks_ms()
         heard = sent = now  # the host's last byte, the stream's last progress
-        next_tick = ticks_add(now, TICK_MS)
+        next_tick = ticks_add(now, _TICK_MS)
         try:
             while True:
                 moved = False
@@ -393,7 +387,7 @@ class Pump:
                         return self._rest
                 now = ticks_ms()
                 if ticks_diff(now, next_tick) >= 0:
-                    next_tick = ticks_add(now, TICK_MS)
+                    next_tick = ticks_add(now, _TICK_MS)
                     self.w.kick()
                     if tick is not None and tick() == _HANGUP:
                         return self._rest
@@ -425,7 +419,7 @@ class Pump:
         i = 0
         while i < self._da:  # was the last byte written the DLE of a pair?
             i += 2 if enc[i] == _DLE else 1
-        tail = self._encv[self._da : i] if i > self._da else self._encv[0:0]
+        tail = self._enc[self._da : i] if i > self._da else self._enc[0:0]
         buf = bytearray(len(tail) + 1)
         buf[0 : len(tail)] = tail
         buf[len(tail)] = _ETX

@@ -5,11 +5,12 @@ docs/decisions.md sections 1-5 are encoded here and nowhere else. A row:
     NAME: "prefix,kind,lo,hi,default,group"
 
 kinds: S string (lo = max length), H host (dotted quad or name, lo = max length),
-N integer lo..hi, P port (1 to 5 digits, lo..hi), T FTP type (A or I), D multiple of 20
-in lo..hi, U UTC offset (hour lo..hi, minutes 0..59; the default "h m"), B baud rate (one of
-BAUDS). groups: G GPRS, F FTP, T TCP (one value per socket), S SNTP, X extension (never in
-VALL). A row is a string (one object each, its text in flash with the frozen code), split
-when it is used: row(name).
+A address (a dotted quad), N integer lo..hi, P port (1 to 5 digits, lo..hi), T FTP type (A
+or I), D multiple of 20 in lo..hi, U UTC offset (hour lo..hi, minutes 0..59; the default
+"h m"), B baud rate (one of BAUDS). groups: G GPRS, F FTP, T TCP (one value per socket),
+S SNTP, D DNS, P the physical layer (GSM dialling, kept for hosts that set it), X
+extension or GSM setting (never in VALL). A row is a string (one object each, its text in
+flash with the frozen code), split when it is used: row(name).
 """
 from .compat import const
 
@@ -36,7 +37,16 @@ PARAMS = {
     "EGNTPPORT": "+,P,0,65535,123,S",
     "EGNTPUTC": "+,U,-11,12,0 0,S",
     "EGNTPWAIT": "+,N,10,300,30,S",
+    "DNSSERV1": "#,A,0,0,0.0.0.0,D",
+    "DNSSERV2": "#,A,0,0,0.0.0.0,D",
+    "PPPMODE": "#,N,1,4,1,P",
+    "CALLSCREENNUM": "#,S,64,0,,P",
+    "DIALN1": "#,S,64,0,,P",
+    "DIALN2": "#,S,64,0,,P",
+    "DIALSELECT": "#,N,1,2,1,P",
+    "REDIALCOUNT": "#,N,0,14,5,P",
     "IPR": "+,B,0,0,115200,X",
+    "WIND": "+,N,0,32767,0,X",
     "WLANSSID": "#,S,32,0,,X",
     "WLANPW": "#,S,64,0,,X",
 }
@@ -69,6 +79,8 @@ VFTP = ("FTPGETFILENAME FTPGETPATH FTPMODE FTPPORT FTPPUTFILENAME FTPPUTPATH FTP
 VTCP = "DLEMODE TCPSERV TCPPORT:TCPPOINT TCPTXDELAY"
 VALL_TCP = "DLEMODE TCPPORT TCPSERV TCPTXDELAY"
 VSNTP = "EGNTPPORT EGNTPUTC EGNTPWAIT"
+VDNS = "DNSSERV1 DNSSERV2"
+VPHY = "CALLSCREENNUM PPPMODE DIALN1 DIALN2 DIALSELECT REDIALCOUNT"
 VWLAN = "WLANSSID WLANPW"  # an extension: never in VALL
 
 SOCKETS = (1, 2)
@@ -92,7 +104,7 @@ def row(name):
     if k == "U":
         h, m = d.split(" ")
         r[DEFAULT] = (int(h), int(m))
-    elif k not in "SHT":
+    elif k not in "SHTA":
         r[DEFAULT] = int(d)
     return r
 

@@ -19,14 +19,14 @@ _NTP_DELTA = const(2208988800)  # seconds from 1900 (NTP) to 1970
 _STOP = (b"AT+EGNTP=0", b"AT+EGNTPT=0")  # what halts a request that is waiting
 
 
-def request(host, port, ms, wait, board=None):
+def request(m, host, port, ms, wait):
     """UTC seconds since 1970 from one server, or None (timeout, or a reply not to trust).
 
     wait(sock, ms) waits for the socket to be readable: true, false on timeout; it may
-    raise core.Halted. Name resolution failure raises OSError (sockets.lookup, with the
-    board's watchdog held).
+    raise core.Halted. Name resolution failure raises OSError (sockets.lookup: DNSSERV1/2,
+    the board's watchdog held).
     """
-    addr = lookup(board, host, port, socket.SOCK_DGRAM)
+    addr = lookup(m, host, port, socket.SOCK_DGRAM)
     s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     try:
         s.setblocking(False)
@@ -104,8 +104,8 @@ def _sync(m, servers, total, show):
             if left <= 0:
                 break
             try:
-                utc = request(host, port, left // (len(servers) - i),
-                              lambda sock, ms: m.wait(sock, POLLIN, ms, _STOP), m.board)
+                utc = request(m, host, port, left // (len(servers) - i),
+                              lambda sock, ms: m.wait(sock, POLLIN, ms, _STOP))
                 resolved += 1
             except OSError:
                 continue  # this name does not resolve: the next server

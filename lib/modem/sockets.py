@@ -16,22 +16,36 @@ def idle(m):
 def resolve(m, host, port, kind=socket.SOCK_STREAM):
     """The address of host (lookup), or ATError(DNS_FAILED)."""
     try:
-        return lookup(m.board, host, port, kind)
-    except (OSError, IndexError):
+        return lookup(m, host, port, kind)
+    except (OSError, IndexError, ValueError):
         raise codes.ATError(codes.DNS_FAILED)
 
 
-def lookup(board, host, port, kind):
-    """The first address socket.getaddrinfo gives (OSError, IndexError when the name does
-    not resolve). It blocks inside the network stack, the one wait that cannot be sliced:
-    a board with a watchdog has it fed meanwhile (board.hold, firmware/boot.py)."""
-    hold = getattr(board, "hold", None)
+def lookup(m, host, port, kind):
+    """The first address of host (OSError, IndexError when it does not resolve). A name is
+    looked up through DNSSERV1/DNSSERV2 when they are set (not 0.0.0.0): the network stack
+    is told to use them, or, where it cannot be (the computer), they are asked (dns.py);
+    else through the network's own. socket.getaddrinfo blocks inside the network stack,
+    the one wait that cannot be sliced: a board with a watchdog has it fed meanwhile
+    (board.hold, firmware/boot.py)."""
+    if not _dotted(host):
+        servers = [s for s in (m.params.get("DNSSERV1"), m.params.get("DNSSERV2"))
+                   if s != "0.0.0.0"]
+        if servers and m.link.backend.use_dns(servers) is False:
+            from .dns import resolve as ask
+
+            host = ask(m, host, servers)
+    hold = getattr(m.board, "hold", None)
     end = hold() if hold else None
     try:
         return socket.getaddrinfo(host, port, 0, kind)[0][-1]
     finally:
         if end:
             end()
+
+
+def _dotted(host):
+    return all(c == 46 or 48 <= c <= 57 for c in host.encode())
 
 
 def connect(m, addr):

@@ -3,7 +3,7 @@ session both run through the pump."""
 from . import codes
 from .pump import BOTH, ESCAPE
 from . import sockets
-from .atparse import SET
+from .atparse import ACT, SET
 from .compat import Stream
 from .params import socket_id
 
@@ -11,6 +11,10 @@ ANY_PEER = ("", "0", "255.255.255.255")  # TCPSERV values that let any peer in
 
 
 def _sid(op, args):
+    """The socket a TCP command acts on: its id, or socket 1 without one (the one-socket
+    dialect of the stack's first versions: AT#OTCP)."""
+    if op == ACT:
+        return 1
     if op != SET:
         raise codes.ATError(codes.ERROR)
     return socket_id(args)
