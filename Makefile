@@ -76,17 +76,22 @@ servers:
 	  echo "installing chrony (Debian) for the SNTP tests"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chrony >/dev/null; }
 
+# pytest in 4 processes (the tests mostly wait on sockets and timers), a test file each.
 host-test: $(HOSTMPY)/.built $(ROMDIR)/.built servers
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n 4 --dist loadfile
 
+# device_tests/ with micropython-lib's own unittest, as on a board (make device-test)
 device-test-unix: $(HOSTMPY)/.built
-	MICROPYPATH=$(HOSTMPY):device_tests:tools/mpy_unittest $(MP) -X heapsize=2M device_tests/run.py
+	MICROPYPATH=$(HOSTMPY):device_tests:tools/vendor/micropython-lib $(MP) -X heapsize=2M \
+	  device_tests/run.py
 
 # PEP 8 at line length 99 (STYLE.md), pyflakes' checks.
 lint: $(VENV)/.installed
 	$(BIN)/ruff check --line-length 99 --select E,F,W --ignore E402 lib boards firmware tools host_tests device_tests
 
-test: lint mpy-check host-test device-test-unix
+# The two test runs at once, each one's output together when it is done.
+test: lint mpy-check
+	@$(MAKE) --no-print-directory -j2 --output-sync=target host-test device-test-unix
 
 bench: $(HOSTMPY)/.built $(ROMDIR)/.built
 	$(BIN)/python tools/bench.py

@@ -2,7 +2,7 @@
 the ones named as arguments (`run.py test_dle test_clock`).
 
 It uses only what micropython-lib's unittest has (what mip installs on a board; the unix
-port's tools/mpy_unittest is a subset of it): TestCase, TestSuite().addTest(TestCase class),
+port runs it from tools/vendor/micropython-lib): TestCase, TestSuite().addTest(TestCase class),
 TestRunner().run(suite) and the counts of the TestResult that returns. A module that does not
 import, or whose run stops (micropython-lib runs setUp and tearDown outside its try, so an
 exception there leaves the runner), is reported and the next one runs. Each module is freed

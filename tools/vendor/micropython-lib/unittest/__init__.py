@@ -1,8 +1,8 @@
 # ruff: noqa: F401, E722
 # micropython-lib's unittest, unchanged below this header: what `mpremote mip install unittest`
 # puts on a board as /lib/unittest/__init__.py. Test path only, never shipped: with
-# MICROPYPATH=...:tools/vendor/micropython-lib the unix port runs device_tests/run.py with it,
-# which checks that run.py uses only what it has (tools/mpy_unittest is a subset of it).
+# MICROPYPATH=...:tools/vendor/micropython-lib the unix port runs device_tests/run.py with it
+# (make device-test-unix), so run.py uses only what it has.
 #
 # From https://github.com/micropython/micropython-lib,
 # python-stdlib/unittest/unittest/__init__.py at commit
