@@ -300,8 +300,8 @@ def finals(answer):
 
 class Check:
     """Feeds a modem (Pipe or Local) and judges every answer against a model of the line
-    assembly as README states it: CR ends a line, LF and every other control byte but BS
-    are left out, BS and DEL delete; what comes before AT is noise, and a line with no AT
+    assembly as README states it: CR or LF ends a line, every other control byte but BS is
+    left out, BS and DEL delete; what comes before AT is noise, and a line with no AT
     gets no answer; a line over 256 characters or with a byte that is not ASCII gets ERROR;
     "A/" as its first two characters runs the last command again at once. The input goes
     in pieces that each end where an answer is due, so that each answer is judged alone."""
@@ -326,7 +326,7 @@ class Check:
         for i, c in enumerate(data):
             want = None
             text = None
-            if c == 13:
+            if c == 13 or c == 10:
                 at = bytes(line).upper().find(b"AT")
                 text = bytes(line[at:]).strip() if at >= 0 else b""
                 self.bad |= any(b > 126 for b in line[at:])  # not ASCII: the line is bad

@@ -14,8 +14,10 @@ class LineTest(unittest.TestCase):
     def tearDown(self):
         self.r.close()
 
-    def test_start_prints_wind_13(self):
-        self.assertEqual(self.r.boot, b"\r\n+WIND: 13\r\n")
+    def test_start_prints_wind_13_then_ready(self):
+        self.assertEqual(self.r.boot, b"\r\n+WIND: 13\r\n\r\n+WIND: 4\r\n")
+        self.assertEqual(self.r.send("AT+WIND=0"), OK)  # no more +WIND: 4
+        self.assertEqual(self.r.restart().boot, b"\r\n+WIND: 13\r\n")
 
     def test_at_answers_ok(self):
         self.assertEqual(self.r.send("AT"), OK)

@@ -24,13 +24,13 @@ class Line:
     """A host program on the modem's pty (pyserial), with helpers to talk AT."""
 
     def __init__(self, path):
-        self.s = serial.Serial(path, 115200, timeout=5)
+        self.s = serial.Serial(path, 115200, timeout=20)
 
     def cmd(self, text, until=b"OK\r\n"):
         self.s.write(text.encode() + b"\r")
         return self.read_until(until)
 
-    def read_until(self, marker, timeout=5):
+    def read_until(self, marker, timeout=20):
         self.s.timeout = timeout
         data = self.s.read_until(marker)
         if not data.endswith(marker):

@@ -27,6 +27,7 @@ class PtyModem:
         self.thread = threading.Thread(target=self._loop, daemon=True)
         self.thread.start()
         self.read_until(b"+WIND: 13\r\n")
+        self.read_until(b"+WIND: 4\r\n")  # ready (AT+WIND's default)
 
     def _loop(self):
         while not self._stop:
@@ -51,7 +52,7 @@ class PtyModem:
             return b""
         return os.read(self.slave, 65536)
 
-    def read_until(self, marker, timeout=10):
+    def read_until(self, marker, timeout=20):
         t = time.time() + timeout
         while marker not in self.buf:
             left = t - time.time()
@@ -70,7 +71,7 @@ class PtyModem:
         out, self.buf = self.buf, b""
         return out
 
-    def at(self, cmd, until=b"OK\r\n", timeout=10):
+    def at(self, cmd, until=b"OK\r\n", timeout=20):
         self.write(cmd.encode() + b"\r")
         return self.read_until(until, timeout)
 

@@ -75,7 +75,7 @@ def test_at_f_whose_save_fails_keeps_the_old_values_in_use_and_in_flash(r, monke
         raise OSError(28)  # no space left
 
     monkeypatch.setattr(os, "rename", broken)
-    assert r.send("AT&F") == b"\r\n#CME ERROR: 49155\r\n"
+    assert r.send("AT&F") == b"\r\n#CME ERROR: 34824\r\n"
     monkeypatch.undo()
     assert shown(r) == before
     assert shown(r.restart()) == before

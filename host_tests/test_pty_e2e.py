@@ -8,15 +8,15 @@ import sys
 from conftest import ROOT, Line, start
 
 
-def test_wind_13_is_the_first_thing_on_the_line(runtime, tmp_path):
+def test_wind_13_is_the_first_thing_on_the_line_then_ready(runtime, tmp_path):
     s = start(runtime, tmp_path / "flash")
     try:
         got = b""
-        while b"+WIND: 13\r\n" not in got:
-            r, _, _ = select.select([s.slave], [], [], 5)
+        while b"+WIND: 4\r\n" not in got:
+            r, _, _ = select.select([s.slave], [], [], 20)
             assert r, got
             got += os.read(s.slave, 100)
-        assert got == b"\r\n+WIND: 13\r\n"
+        assert got == b"\r\n+WIND: 13\r\n\r\n+WIND: 4\r\n"  # then ready: AT+WIND's bit 8
     finally:
         s.stop()
 

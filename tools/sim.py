@@ -104,6 +104,7 @@ def environment(runtime, flash, board, rom=False):
     return env
 
 
+STOP_S = 60  # how long the modem may take to stop on SIGINT (a busy machine can be slow)
 SLICE_S = 0.002  # a paced relay moves what this much time allows, then sleeps
 BURST_S = 0.005  # what it may save up while idle (a UART FIFO's worth, about)
 WAIT_S = 0.1  # the longest a relay blocks before it looks whether it should stop
@@ -243,7 +244,7 @@ class Sim:
         if self.proc.poll() is None:
             self.proc.send_signal(signal.SIGINT)
             try:
-                self.proc.wait(5)
+                self.proc.wait(STOP_S)
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()

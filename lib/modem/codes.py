@@ -5,6 +5,12 @@ from .compat import const
 ERROR = const(0)
 
 NO_SIM = const(10)  # 27.007's: AT+CIMI, AT+CCID on a board without a SIM
+# The Wavecom IP stack's codes beyond the GenPro's table (docs/decisions.md section 9); its
+# 34817, 34819, 34881 and 34882 have texts below, but this firmware answers those cases as
+# the GenPro does (ERROR, 36929)
+SAVE_FAILED = const(34824)  # the flash (EEPROM) write of a parameter failed
+NO_ACTIVITY = const(35862)  # a data connection on which nothing moved in time
+SERVICE_RUNNING = const(37123)  # a parameter of a service that runs cannot be set now
 
 ALREADY_RUNNING = const(35840)  # CONNECTIONSTART while the link is up
 SESSION_LOST = const(35841)  # link lost while up
@@ -26,14 +32,23 @@ OK_DATA = "Ok_Info_DataBegin"
 
 # The text of each code for AT+CMEE=2 (spec 9.2), a line each.
 TEXT = """10 SIM not inserted
+34817 Unknown command
+34819 Syntax error
+34824 EEPROM write failed
+34881 Command too long
+34882 Bad argument value
 35840 Modem is already running
 35841 GPRS session lost
 35865 Module is not attached to the network
 35866 Invalid event during activation process
 35867 Physical layer connection is currently not active
+35862 Timeout, no activity on network connection
 35868 GPRS connection aborted
 36929 Bad parameter configuration attempt
 37122 Another internal application is already running
+37123 Service running, unable to set parameter
+37964 SMTP server did not answer
+37966 Session closed by peer
 38016 Open session attempt failed
 38022 Change Directory attempt failed
 38027 No answer from DNS servers

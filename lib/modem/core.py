@@ -73,6 +73,7 @@ class Modem:
         self.dns_port = 53
         self.dns_ms = 5000
         link.on_lost.append(self.close_listener)
+        params.busy = self._busy
         self.lines = None  # DCD and DTR (uart.Lines) of a board that names them
         if hasattr(board, "DTR"):
             from .uart import Lines
@@ -151,6 +152,11 @@ class Modem:
         if isinstance(what, str):
             self.held.append(what)
 
+    def _busy(self, name, sock):
+        """True for a parameter of the socket whose listener waits: the service runs, its
+        parameters cannot be set now (37123)."""
+        return sock and self.listener is not None and sock == self.listener.sid
+
     def hangup(self):
         """True when the host has dropped its DTR line in a data session (a board with DTR)."""
         return self.lines is not None and self.lines.dropped()
@@ -181,19 +187,19 @@ class Modem:
             self.pending = bytearray()
 
     def _scan(self, data):
-        """Bytes into the line buffer, echoed, up to the end of a line (CR, or A/): the index
-        after it, or -1 when data ended first. Line noise is left out: LF, and every control
-        byte but the editing ones (an ETX a host sent after its data session had ended, a
-        Ctrl-C typed on a terminal), unless a listener waits (the host's ETX stops it)."""
+        """Bytes into the line buffer, echoed, up to the end of a line (CR or LF, or A/): the
+        index after it, or -1 when data ended first. LF ends a line as CR does (hosts end
+        theirs with CR, CR LF, LF or LF CR: the second of a pair ends an empty line, which
+        gets no answer). Line noise is left out: every control byte but the editing ones (an
+        ETX a host sent after its data session had ended, a Ctrl-C typed on a terminal),
+        unless a listener waits (the host's ETX stops it)."""
         line = self._line
         n = len(data)
         for i in range(n):
             c = data[i]
-            if c == _CR:
+            if c == _CR or c == _LF:
                 self._echo(data, i + 1)
                 return i + 1
-            if c == _LF:
-                continue
             if c == _BS or c == _DEL:
                 if self._n:
                     self._n -= 1
@@ -370,7 +376,7 @@ def _at(line, n):
 
 def _typed(pending, lines):
     """True when one of lines (upper case, no spaces) is a whole line in pending."""
-    text = bytes(pending).upper().replace(b" ", b"").replace(b"\n", b"")
+    text = bytes(pending).upper().replace(b" ", b"").replace(b"\n", b"\r")
     for line in text.split(b"\r")[:-1]:
         for want in lines:
             if line.endswith(want):

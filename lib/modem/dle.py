@@ -108,7 +108,7 @@ if micropython is not None:
     try:
 
         @micropython.viper
-        def _encode_v(src, n: int, dst) -> int:
+        def encode(src, n: int, dst) -> int:
             s = ptr8(src)  # noqa: F821 (viper built-in)
             d = ptr8(dst)  # noqa: F821
             i = 0
@@ -124,7 +124,7 @@ if micropython is not None:
             return j
 
         @micropython.viper
-        def _decode_v(src, n: int, dst, state) -> int:
+        def decode(src, n: int, dst, state) -> int:
             s = ptr8(src)  # noqa: F821
             d = ptr8(dst)  # noqa: F821
             st = ptr32(state)  # noqa: F821
@@ -159,7 +159,7 @@ if micropython is not None:
             return j
 
         @micropython.viper
-        def _mask7_v(buf, n: int):
+        def mask7(buf, n: int):
             b = ptr8(buf)  # noqa: F821
             i = 0
             while i < n:
@@ -167,7 +167,7 @@ if micropython is not None:
                 i += 1
 
         @micropython.viper
-        def _put_v(src, n: int, dst, off: int):
+        def put(src, n: int, dst, off: int):
             s = ptr8(src)  # noqa: F821
             d = ptr8(dst)  # noqa: F821
             i = 0
@@ -175,10 +175,6 @@ if micropython is not None:
                 d[off + i] = s[i]
                 i += 1
 
-        encode = _encode_v
-        decode = _decode_v
-        mask7 = _mask7_v
-        put = _put_v
         VIPER = True
     except (AttributeError, SyntaxError, NotImplementedError):
         pass

@@ -169,10 +169,12 @@ def at_cgatt(m, name, op, args):
     elif op == SET:
         on = _flag(args)
         link.attach(on)
-        if on and link.cgreg and link.reg != 1:
-            # searching first, as the spec shows (7.2.1); tick() reports what follows
-            link.reg = 2
-            m.after_ok = lambda: m.say("+CGREG: 2")
+        if on and link.cgreg:
+            # as the spec shows (7.2.1): searching, then registered (tick() reports it); a
+            # modem registered already says so at once: hosts wait for +CGREG: 1 after it
+            if link.reg != 1:
+                link.reg = 2
+            m.after_ok = lambda: m.say("+CGREG: %d" % link.reg)
     else:
         raise codes.ATError(codes.ERROR)
 

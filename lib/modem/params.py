@@ -7,7 +7,7 @@ import json
 
 from . import schema
 from .atparse import ACT, GET, TEST
-from .codes import BAD_PARAMETER, ERROR, INTERNAL, ATError
+from .codes import BAD_PARAMETER, ERROR, SAVE_FAILED, SERVICE_RUNNING, ATError
 from .compat import loads
 from .store import OK, Store
 
@@ -16,6 +16,8 @@ class Params:
     def __init__(self, folder, name="params.gpx"):
         self.folder = folder  # where the parameters are saved
         self.name = name
+        # busy(name, sock): true while a service that uses the parameter runs (37123)
+        self.busy = None
         self.values = {}
         self.defaults()
 
@@ -28,6 +30,8 @@ class Params:
         change is saved at once; a save that fails in any way (the flash, the heap) changes
         nothing: the value in use stays the saved one (49155)."""
         value = parse(schema.row(name), args)
+        if self.busy is not None and self.busy(name, sock):
+            raise ATError(SERVICE_RUNNING)
         old = self.values[name]
         if sock:
             new = list(old)
@@ -41,7 +45,7 @@ class Params:
             self.save()
         except Exception:
             self.values[name] = old
-            raise ATError(INTERNAL)
+            raise ATError(SAVE_FAILED)
 
     def defaults(self):
         for name, d in _defaults():
@@ -53,7 +57,7 @@ class Params:
         try:
             Store(self.folder, self.name).save_parts(lambda: _json(_defaults()))
         except Exception:
-            raise ATError(INTERNAL)
+            raise ATError(SAVE_FAILED)
         self.defaults()
 
     def load(self):

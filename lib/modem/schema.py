@@ -46,7 +46,7 @@ PARAMS = {
     "DIALSELECT": "#,N,1,2,1,P",
     "REDIALCOUNT": "#,N,0,14,5,P",
     "IPR": "+,B,0,0,115200,X",
-    "WIND": "+,N,0,32767,0,X",
+    "WIND": "+,N,0,32767,8,X",
     "WLANSSID": "#,S,32,0,,X",
     "WLANPW": "#,S,64,0,,X",
 }

@@ -115,8 +115,8 @@ def end(m, pump, stream, why, up):
     if why == ABORT:
         pump.send_etx()
         code = codes.SESSION_LOST if not m.link.up else codes.OPEN_FAILED
-    elif why == ERROR:
-        code = codes.OPEN_FAILED
+    elif why == ERROR:  # reset; or nothing moved in time (ETIMEDOUT: a stall, the stack's)
+        code = codes.NO_ACTIVITY if pump.errno == 110 else codes.OPEN_FAILED
     if up and not pump.host_done:
         return code, pump.drain(stream if why == PEER_CLOSED else None, m.quiet_ms,
                                 m.session_tick)

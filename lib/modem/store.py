@@ -13,13 +13,11 @@ _MAGIC = b"GPX1 "
 # The largest file accepted: a file of every parameter at its longest is well under it. A
 # bigger one (or anything that is not a regular file: a folder, a FIFO) is moved aside
 # unread, so that no file can make every start run out of heap (a reset loop on a board).
-MAX_SIZE = const(16384)
+_MAX_SIZE = const(16384)
 _S_IFMT = const(0o170000)
 _S_IFREG = const(0o100000)
 
-MISSING = "missing"
 OK = "ok"
-CORRUPT = "corrupt"
 
 
 class Store:
@@ -27,7 +25,7 @@ class Store:
         if folder and not _exists(folder):
             _makedirs(folder)
         self.path = (folder.rstrip("/") + "/" + name) if folder else name
-        self.status = MISSING
+        self.status = "missing"
 
     def load(self):
         """The saved body (a memoryview of the file read whole), or None if there is none
@@ -35,9 +33,9 @@ class Store:
         try:
             st = os.stat(self.path)
         except OSError:
-            self.status = MISSING
+            self.status = "missing"
             return None
-        if st[0] & _S_IFMT != _S_IFREG or st[6] > MAX_SIZE:
+        if st[0] & _S_IFMT != _S_IFREG or st[6] > _MAX_SIZE:
             self.aside()
             return None
         try:
@@ -46,7 +44,7 @@ class Store:
                 if f.readinto(data) != len(data):
                     raise OSError(5)  # changed under us: a short read
         except OSError:
-            self.status = MISSING
+            self.status = "missing"
             return None
         body = _check(data)
         if body is None:
@@ -59,7 +57,7 @@ class Store:
         """The file (or whatever has its name) moved to <name>.bad for diagnosis, replacing
         an older one; status corrupt. What cannot be moved is removed: the next save must
         find the name free."""
-        self.status = CORRUPT
+        self.status = "corrupt"
         bad = self.path + ".bad"
         for drop in (None, bad, self.path):
             if drop is not None:
