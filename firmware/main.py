@@ -87,6 +87,13 @@ def start(env, glob):
 
 
 if __name__ == "__main__":
+    if sys.implementation.name == "cpython":
+        # Started from a script's background, a process inherits SIGINT ignored, and CPython
+        # keeps it so: Ctrl-C and tools/sim.py's stop would never reach the modem. (The
+        # MicroPython unix port takes SIGINT whatever it inherited.)
+        import signal
+
+        signal.signal(signal.SIGINT, signal.default_int_handler)
     _env = getattr(os, "getenv", lambda name: None)  # boards have no environment
     _glob = globals()
     guard(lambda: start(_env, _glob), _restart, _pause, _log)

@@ -48,7 +48,11 @@ def runtime(request):
 
 def start(runtime, flash, heap="256K", link=None, rom=False):
     s = sim.Sim(runtime, heap, str(flash), link=link, micropython=MICROPYTHON, rom=rom)
-    s.wait_ready()
+    try:
+        s.wait_ready()
+    except BaseException:
+        s.stop()  # no modem left running, no folder left behind
+        raise
     return s
 
 

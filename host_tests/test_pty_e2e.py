@@ -66,6 +66,31 @@ def test_a_host_can_close_and_reopen_the_port(modem):
         line2.close()
 
 
+def test_the_modem_stops_when_its_line_has_gone(runtime, tmp_path):
+    # The launcher killed (its copy of the slave gone with it): the modem's pty reads end
+    # of file, and the modem stops where it would otherwise spin on the dead line.
+    s = start(runtime, tmp_path / "flash")
+    os.close(s.slave)
+    s.slave = -1
+    try:
+        assert s.proc.wait(60) == 0
+        s.reader.join(20)  # its last words read
+        assert "modem: the line has gone: stopped" in s.lines
+    finally:
+        s.stop()
+
+
+def test_the_modem_stops_on_sigint_when_started_with_sigint_ignored(runtime, tmp_path):
+    # A script's background job (make run &, a CI runner) inherits SIGINT ignored; the
+    # modem still takes the launcher's stop and ends cleanly.
+    old = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        s = start(runtime, tmp_path / "flash")  # it inherits SIGINT ignored
+    finally:
+        signal.signal(signal.SIGINT, old)
+    assert s.stop() == 0  # not -9: killed when it did not stop; not -2: died of it
+
+
 def test_every_answer_at_64k_heap_including_vall(tmp_path):
     s = start("micropython", tmp_path / "flash", heap="128K")
     line = Line(s.name)

@@ -224,7 +224,8 @@ class Sim:
             self.relays = [
                 Relay(self.master, inner, rate, self._stopping, modem_fd, MODEM_RXBUF),
                 Relay(inner, self.master, rate, self._stopping, self.slave, HOST_RXBUF)]
-        threading.Thread(target=self._stderr, daemon=True).start()
+        self.reader = threading.Thread(target=self._stderr, daemon=True)
+        self.reader.start()
 
     def _stderr(self):
         for raw in self.proc.stderr:

@@ -128,15 +128,22 @@ class FdPort:
 
     def readinto(self, mv, n=-1):
         try:
-            return os.readv(self._r, [mv if n < 0 else mv[:n]])
+            got = os.readv(self._r, [mv if n < 0 else mv[:n]])
         except BlockingIOError:
             return 0
+        except OSError as e:  # EIO: the other end of the pty closed
+            raise EOFError(e.errno)
+        if got == 0 and (n != 0 and len(mv)):
+            raise EOFError()
+        return got
 
     def write(self, mv, off=0, n=-1):
         try:
             return os.write(self._w, mv[off:] if n < 0 else mv[off:off + n])
         except BlockingIOError:
             return 0
+        except OSError as e:
+            raise EOFError(e.errno)
 
     def set_baud(self, baud):
         self.baud = baud

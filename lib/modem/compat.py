@@ -52,7 +52,9 @@ if MPY:
         return 0
 
     class FdPort:
-        """The unix port's stdin/stdout (a pty master, O_NONBLOCK) as the modem's line."""
+        """The unix port's stdin/stdout (a pty master, O_NONBLOCK) as the modem's line. A
+        line that has gone (its other end closed: end of file, EIO) raises EOFError: the
+        modem has nobody to answer and stops (modem.main.run), where it would spin."""
 
         def __init__(self, rfd=0, wfd=1):
             self._r = sys.stdin.buffer
@@ -63,11 +65,14 @@ if MPY:
 
         def readinto(self, mv, n=-1):
             try:
-                return self._r.readinto(mv, n) or 0
+                got = self._r.readinto(mv, n)
             except OSError as e:
                 if e.errno == 11:
                     return 0
-                raise
+                raise EOFError(e.errno)
+            if got == 0 and n:
+                raise EOFError()
+            return got or 0
 
         def write(self, mv, off=0, n=-1):
             try:
@@ -75,7 +80,7 @@ if MPY:
             except OSError as e:
                 if e.errno == 11:
                     return 0
-                raise
+                raise EOFError(e.errno)
 
         def set_baud(self, baud):
             self.baud = baud

@@ -179,9 +179,13 @@ class Modem:
             i = self._scan(data)
             if i < 0:
                 return  # no line ended: its bytes are in the line buffer
+            end = data[i - 1]
             self.pending = bytearray(data[i:])
             if self._run_line():
-                data = self._session(self.pending)
+                rest = self.pending
+                if rest and ((end == _CR and rest[0] == _LF) or (end == _LF and rest[0] == _CR)):
+                    rest = rest[1:]  # the other half of a CR LF (LF CR) is no data
+                data = self._session(rest)
             else:
                 data = self.pending
             self.pending = bytearray()
@@ -277,6 +281,8 @@ class Modem:
                 self.after_ok()
         except ATError as e:
             self.say(e.code)
+        except EOFError:
+            raise  # the line has gone (modem.main.run stops)
         except Exception as e:  # never let a bug stop the modem
             self.failed(e, text)
 
@@ -355,6 +361,8 @@ class Modem:
         rest = None
         try:
             rest = session(leftover)
+        except EOFError:
+            raise
         except Exception as e:  # never let a bug stop the modem
             self.failed(e)
         rest = bytes(rest) if rest else b""

@@ -103,6 +103,9 @@ def run(board_name="host", flash_dir=None):
         except KeyboardInterrupt:
             log("stopped")
             return
+        except EOFError:  # (a computer's pty, its other end closed; a UART never is)
+            log("the line has gone: stopped")
+            return
         except Exception as e:  # the loop never dies: log, tell the host, go on
             try:
                 modem.failed(e)
