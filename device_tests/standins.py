@@ -28,6 +28,14 @@ class Network:
         self.steps = 2  # status() calls a connection takes
         self.wlan = None
         self.ppp_ok = True
+        self.dns = None  # the stack's DNS server, as network.ipconfig(dns=) sets it
+        if port == "rp2":  # MicroPython 1.23's network.ipconfig; the esp32 one here lacks it
+            self.ipconfig = self._ipconfig
+
+    def _ipconfig(self, dns=None):
+        if dns is None:
+            raise TypeError
+        self.dns = dns
 
     def WLAN(self, iface):
         if self.wlan is None:
@@ -96,10 +104,13 @@ class WLAN:
         self._settle()
         return self._status == self.net.STAT_GOT_IP
 
-    def ifconfig(self):
+    def ifconfig(self, config=None):
+        if config is not None:  # a static configuration: its DNS server is the stack's
+            self.net.dns = config[3]
+            return None
         if self._status != self.net.STAT_GOT_IP:
             return ("0.0.0.0", "0.0.0.0", "0.0.0.0", "0.0.0.0")
-        return ("192.168.4.23", "255.255.255.0", "192.168.4.1", "192.168.4.1")
+        return ("192.168.4.23", "255.255.255.0", "192.168.4.1", self.net.dns or "192.168.4.1")
 
 
 class PPP:

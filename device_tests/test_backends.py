@@ -63,6 +63,19 @@ class WlanTest(Base):
                          ["MY IP: 192.168.4.23", "PEER IP: 192.168.4.1", "OK"])
         self.assertEqual(self.r.send("AT+CSQ"), b"\r\n+CSQ: 21,99\r\n" + OK)
 
+    def test_dns_servers_are_given_to_the_network_stack(self):
+        import socket
+
+        from modem.sockets import lookup
+
+        self.r.send("AT+CGATT=1")
+        self.tick(3)
+        self.assertTrue(self.r.send("AT#CONNECTIONSTART").endswith(b"GprsActivation\r\n"))
+        self.assertEqual(self.r.send('AT#DNSSERV1="9.9.9.9"'), OK)
+        self.assertIsNone(self.net.dns)
+        lookup(self.r.modem, "localhost", 80, socket.SOCK_STREAM)  # (the computer's own)
+        self.assertEqual(self.net.dns, "9.9.9.9")  # ipconfig (rp2) or ifconfig (esp32)
+
     def test_connectionstart_while_still_associating_answers_35865(self):
         self.net.steps = 100
         self.r.send("AT+CGATT=1")

@@ -69,6 +69,57 @@ class Chrony:
         shutil.rmtree(self.dir, ignore_errors=True)
 
 
+class Dnsmasq:
+    """dnsmasq answering on 127.0.0.1 at an unprivileged port: each name of `names` is
+    127.0.0.1, any other name does not resolve (no upstream server)."""
+
+    def __init__(self, names=("peer.test", "ftp.test", "ntp.test")):
+        exe = shutil.which("dnsmasq") or "/usr/sbin/dnsmasq"
+        if not os.path.exists(exe):
+            raise RuntimeError("dnsmasq is not installed: `make test` installs it (Debian "
+                               "dnsmasq-base)")
+        self.dir = tempfile.mkdtemp(prefix="gpx-dns-")
+        self.port = free_udp_port()
+        self.proc = subprocess.Popen(
+            [exe, "--no-daemon", "--no-resolv", "--no-hosts", "--conf-file=/dev/null",
+             "--port=%d" % self.port, "--listen-address=127.0.0.1", "--bind-interfaces",
+             "--pid-file=" + os.path.join(self.dir, "pid"), "--user=" + _user()]
+            + ["--address=/%s/127.0.0.1" % n for n in names],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        t = time.time() + 10
+        while not _dns_answers(self.port, names[0]):
+            if time.time() > t or self.proc.poll() is not None:
+                self.stop()
+                raise RuntimeError("dnsmasq did not answer on port %d" % self.port)
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            self.proc.wait(10)
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def _user():
+    import pwd
+
+    return pwd.getpwuid(os.getuid()).pw_name
+
+
+def _dns_answers(port, name):
+    """True when a DNS server on 127.0.0.1:port answers an A query for name."""
+    from modem import dns
+
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.settimeout(0.2)
+    try:
+        s.sendto(dns.query(name, b"\x00\x01"), ("127.0.0.1", port))
+        return dns.answer(s.recv(512), b"\x00\x01") is not None
+    except OSError:
+        return False
+    finally:
+        s.close()
+
+
 class ScriptedNtp:
     """An NTP server on host:port whose reply is what the test says:
     good, kod (stratum 0), leap3, mode3 (not a server reply), wrong_origin, silent."""
