@@ -11,6 +11,8 @@ from pyftpdlib.authorizers import DummyAuthorizer
 from pyftpdlib.handlers import FTPHandler
 from pyftpdlib.servers import FTPServer
 
+from servers import collect
+
 USER = "modem"
 PASSWORD = "s3cret"
 
@@ -200,12 +202,7 @@ class Scripted:
             s.connect(self.active)
             try:
                 s.sendall(b"EVIL FILE")
-                got = b""
-                while True:
-                    x = s.recv(65536)
-                    if not x:
-                        return got
-                    got += x
+                return collect(s)
             except OSError:
                 return b""  # reset: closed at once
         except OSError:

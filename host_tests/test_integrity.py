@@ -176,10 +176,10 @@ def test_a_peer_that_only_shuts_its_sending_side_gets_every_byte(m):
         assert m.at("AT#TCPTXDELAY=1,5000") == OK  # held far longer than the test takes
         assert m.at("AT#OTCP=1", WAITING) == WAITING
         m.write(b"request")
-        assert m.read_until(ETX, 5) == ETX  # the peer's end, told at once
+        assert m.read_until(ETX, 10) == ETX  # the peer's end, told at once
         m.write(dle_encode(b"more\x03\x10") + ETX)
         assert m.read_until(CLOSED) == CLOSED
-        assert srv.wait(1, 5) == [b"request" + b"more\x03\x10"]
+        assert srv.wait(1, 10) == [b"request" + b"more\x03\x10"]
     finally:
         srv.stop()
 
@@ -196,8 +196,8 @@ def test_a_guarded_escape_sends_what_was_held_first(m):
         m.write(b"held")
         time.sleep(0.5)
         m.write(b"+++")
-        assert m.read_until(CLOSED, 5) == CLOSED
-        assert srv.wait(1, 5) == [b"held"]
+        assert m.read_until(CLOSED, 10) == CLOSED
+        assert srv.wait(1, 10) == [b"held"]
     finally:
         srv.stop()
 

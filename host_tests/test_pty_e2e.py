@@ -155,10 +155,10 @@ def test_link_on_the_host_backend_with_a_fault_injected_through_the_control_file
         assert line.cmd("AT#VSTATE") == b'\r\n#STATE: "CONNECTED"\r\n\r\nOK\r\n'
         assert line.cmd("AT#DISPLAYIP").startswith(("\r\nMY IP: %s\r\nPEER IP: " % ip).encode())
         (flash / "link.fault").write_text("down\n")
-        assert line.read_until(b"35841\r\n", timeout=5).endswith(b"#CME ERROR: 35841\r\n")
+        assert line.read_until(b"35841\r\n", timeout=10).endswith(b"#CME ERROR: 35841\r\n")
         assert line.cmd("AT#VSTATE") == b'\r\n#STATE: "NO SERVICE"\r\n\r\nOK\r\n'
         (flash / "link.fault").unlink()
-        line.read_until(b"+CGREG: 1\r\n", timeout=5)
+        line.read_until(b"+CGREG: 1\r\n", timeout=10)
         assert line.cmd("AT#CONNECTIONSTART", until=b"Activation\r\n").endswith(
             b"\r\n\r\nOk_Info_GprsActivation\r\n")
     finally:

@@ -201,7 +201,7 @@ def test_host_etx_in_leftover_hands_back_the_rest_of_leftover(line, net):
     pump = P.Pump(port)
     assert pump.run(stream, 1, P.UP, memoryview(leftover)) == P.HOST_ETX
     assert bytes(pump.rest()) == b"AT\r"
-    assert recv_n(peer, 4, 5)[1] == b"ab\x03c"
+    assert recv_n(peer, 4, 10)[1] == b"ab\x03c"
 
 
 def test_leftover_is_data_of_the_session_before_what_comes_on_the_line(line, net):
@@ -379,21 +379,23 @@ def test_back_pressure_a_peer_that_does_not_read_stops_the_line_being_read(line,
 
 
 def test_txdelay_holds_a_partial_segment_and_sends_a_full_one_at_once(line, net):
+    # A hold far longer than any wait below: "held" and "at once" cannot be mistaken for
+    # each other, however busy the machine.
     port, slave = line
     stream, peer = net
     pump = P.Pump(port)
     stop = threading.Event()
-    run = Bg(pump.run, stream, 1, P.UP, None, stop.is_set, 300)
-    peer.settimeout(0.15)
+    run = Bg(pump.run, stream, 1, P.UP, None, stop.is_set, 20000)
+    peer.settimeout(1)
     os.write(slave, b"hello")
     with pytest.raises(socket.timeout):
-        peer.recv(100)  # held for 300 ms
+        peer.recv(100)  # held (20 s)
+    os.write(slave, b"z" * P.RAW_SIZE)  # the buffer fills: it goes at once
+    got = bytes(recv_n(peer, P.RAW_SIZE, 10)[1])
+    assert got == b"hello" + b"z" * (P.RAW_SIZE - 5)
     peer.settimeout(1)
-    assert peer.recv(100) == b"hello"
-    t0 = time.monotonic()
-    os.write(slave, b"z" * P.RAW_SIZE)  # a full buffer goes at once
-    got = recv_n(peer, P.RAW_SIZE, 1)[2]
-    assert got == P.RAW_SIZE and time.monotonic() - t0 < 0.25
+    with pytest.raises(socket.timeout):
+        peer.recv(100)  # the 5 bytes over a full buffer: held again
     stop.set()
     assert run.get(5) == P.ABORT
 
@@ -432,7 +434,8 @@ def test_tick_is_called_every_100_ms_and_true_aborts_without_etx(line, net):
     pump = P.Pump(port)
     assert pump.run(stream, 1, P.BOTH, None, tick) == P.ABORT
     gaps = [b - a for a, b in zip(calls, calls[1:])]
-    assert all(0.05 < g < 0.2 for g in gaps), gaps
+    # every 100 ms, not more often (less a tick: ms clocks); late only as a busy machine is
+    assert all(0.09 <= g < 5 for g in gaps), gaps
     assert drain_fd(slave, 0.05) == b""
     assert pump.send_etx()
     assert drain_fd(slave, 0.05) == b"\x03"

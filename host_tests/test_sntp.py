@@ -116,7 +116,7 @@ def test_a_silent_server_answers_error_after_the_timeout(rig):
         rig.send("AT+EGNTPPORT=%d" % srv.port)
         t0 = time.time()
         assert rig.send('AT+EGNTP=2,"127.0.0.1",10') == b"\r\nERROR\r\n"
-        assert time.time() - t0 >= 0.5  # its timeout waited out, however busy the machine
+        assert time.time() - t0 >= 0.45  # its timeout waited out (less a tick: ms clocks)
     finally:
         srv.stop()
 

@@ -108,7 +108,7 @@ def test_link_lost_during_a_session_ends_it_with_etx_and_35841(m):
         configure(m, peer.port)
         m.at("AT#OTCP=1", WAITING)
         m.modem.link.backend.fault = "down"
-        got = m.read_until(b"35841\r\n", timeout=5)
+        got = m.read_until(b"35841\r\n", timeout=10)
         assert got == b"\x03\r\n#CME ERROR: 35841\r\n"
         assert m.at("AT#VSTATE") == b'\r\n#STATE: "NO SERVICE"\r\n' + OK
         m.modem.link.backend.fault = ""
@@ -155,28 +155,28 @@ def test_dlemode_0_plus_plus_plus_alone_between_silences_closes_the_socket(m):
         assert m.read_until(b"data\x03\x10") == b"data\x03\x10"
         time.sleep(0.3)
         m.write(b"+++")
-        assert m.read_until(CLOSED, timeout=3) == CLOSED
+        assert m.read_until(CLOSED, timeout=10) == CLOSED
         assert peer.wait() == [6]  # the peer got the data, never the +++
         assert m.at("AT") == OK
     finally:
         peer.stop()
 
 
-@pytest.mark.parametrize("sends", [
-    [b"x+++"],  # not alone
-    [b"+++x"],  # bytes follow it at once
-    [b"y", b"+++"],  # no silence before it
-    [b"++"],  # two are data after the guard time
+@pytest.mark.parametrize("sends,guard_s", [
+    ([b"x+++"], 0.2),  # not alone
+    ([b"+++x"], 0.2),  # bytes follow it at once
+    ([b"y", b"+++"], 5),  # no silence before it (a guard no busy machine's pause reaches)
+    ([b"++"], 0.2),  # two are data after the guard time
 ])
-def test_dlemode_0_plus_signs_that_are_not_the_escape_are_data(m, sends):
-    peer = escape_session(m)
+def test_dlemode_0_plus_signs_that_are_not_the_escape_are_data(m, sends, guard_s):
+    peer = escape_session(m, guard_s)
     try:
         time.sleep(0.3)
         for chunk in sends:
             m.write(chunk)
             time.sleep(0.02)
         want = b"".join(sends)
-        assert m.read_until(want, timeout=3).endswith(want)
+        assert m.read_until(want, timeout=10).endswith(want)
         assert m.quiet(0.4) == b""  # and the session is still open
         peer.conns[0].shutdown(socket.SHUT_RDWR)
         assert m.read_until(CLOSED) == CLOSED
