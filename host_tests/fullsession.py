@@ -13,7 +13,8 @@ import tempfile
 from conftest import Line, start
 import sim  # tools/, on the path from conftest
 from ftpserver import PASSWORD, USER, Pyftpd
-from servers import ScriptedNtp, TcpPeer, dle_decode_at, dle_encode, echo, read_dle_stream
+from servers import (ScriptedNtp, TcpPeer, dle_decode_at, dle_encode, echo, free_port,
+                     read_dle_stream)
 
 OK = b"\r\nOK\r\n"
 WAITING = b"\r\nOk_Info_WaitingForData\r\n"
@@ -81,10 +82,7 @@ def _read_n(line, size):
 
 def _tcp_server(line):
     """AT#LTCPSTART: the allowed peer connects, a few bytes each way, the host's ETX."""
-    p = socket.socket()
-    p.bind(("127.0.0.1", 0))
-    port = p.getsockname()[1]
-    p.close()
+    port = free_port()
     expect(line, 'AT#TCPSERV=2,"127.0.0.1"')
     expect(line, "AT#TCPPORT=2,%d" % port)
     expect(line, "AT#LTCPSTART=2")

@@ -266,12 +266,22 @@ def half_closed(c):
 
 
 def free_port():
-    """A TCP port nothing listens on now."""
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    p = s.getsockname()[1]
-    s.close()
-    return p
+    """A TCP port nothing uses now, for the modem to listen on later: below the kernel's
+    ephemeral range (32768 and up here), which the outgoing connections of every other test
+    draw from (a port taken from that range may be some connection's by the time the modem
+    binds it)."""
+    import random
+
+    while True:
+        p = random.randrange(20000, 32768)
+        s = socket.socket()
+        try:
+            s.bind(("127.0.0.1", p))
+            return p
+        except OSError:
+            continue
+        finally:
+            s.close()
 
 
 def sink(c):

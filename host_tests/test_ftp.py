@@ -9,7 +9,7 @@ import time
 import pytest
 
 from ftpserver import PASSWORD, USER, Pyftpd, Scripted
-from servers import BAD_NAME, dle_decode_at, dle_encode
+from servers import BAD_NAME, dle_decode_at, dle_encode, free_port
 
 OK = b"\r\nOK\r\n"
 BEGIN = b"\r\nOk_Info_DataBegin\r\n"
@@ -216,12 +216,7 @@ def test_name_not_resolved_is_38027(m, srv, root):
 
 
 def test_no_server_listening_is_38016(m, srv, root):
-    import socket
-
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
+    port = free_port()
     configure(m, port)
     assert m.at("AT#FTPGET", b"38016\r\n") == cme(38016)
     data_ok(m, srv, root)
@@ -240,7 +235,7 @@ def test_no_link_is_35867_and_not_an_action_is_error(m, srv, root):
 
 def test_a_waiting_listener_makes_it_37122(m, srv, root):
     m.at('AT#TCPSERV=1,""')
-    m.at("AT#TCPPORT=1,%d" % (srv.port + 1))
+    m.at("AT#TCPPORT=1,%d" % free_port())
     assert m.at("AT#LTCPSTART=1") == OK
     configure(m, srv.port)
     assert m.at("AT#FTPGET", b"37122\r\n") == cme(37122)

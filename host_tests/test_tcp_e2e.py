@@ -5,7 +5,7 @@ import socket
 import pytest
 
 from conftest import Line, start
-from servers import TcpPeer, dle_encode, read_dle_stream, sink, source
+from servers import TcpPeer, dle_encode, free_port, read_dle_stream, sink, source
 
 WAITING = b"\r\nOk_Info_WaitingForData\r\n"
 CLOSED = b"\r\nOk_Info_SocketClosed\r\n\r\nOK\r\n"
@@ -67,10 +67,7 @@ def test_16_mib_peer_to_host_with_every_byte_value(mp):
 
 def test_listener_with_an_allowed_and_a_refused_peer(mp):
     s, line = mp
-    p = socket.socket()
-    p.bind(("127.0.0.1", 0))
-    port = p.getsockname()[1]
-    p.close()
+    port = free_port()
     line.cmd('AT#TCPSERV=2,"127.0.0.1"')
     line.cmd("AT#TCPPORT=2,%d" % port)
     assert line.cmd("AT#LTCPSTART=2") == b"\r\nOK\r\n"
