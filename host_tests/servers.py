@@ -3,6 +3,7 @@ for what a real one will not do (kiss-of-death, a wrong originate timestamp, lea
 silence). Names that fail to resolve without asking any DNS server: BAD_NAME."""
 import contextlib
 import os
+import re
 import shutil
 import socket
 import struct
@@ -338,23 +339,29 @@ def dle_decode(data):
     return dle_decode_at(data)[:2]
 
 
+_ESCAPED = re.compile(rb"\x10([\s\S])")
+
+
+def _dle_run(data, end):
+    """How many DLE bytes stand right before data[end]."""
+    j = end
+    while j > 0 and data[j - 1] == 0x10:
+        j -= 1
+    return end - j
+
+
 def dle_decode_at(data):
-    """(payload, found ETX, bytes used including the ETX); a trailing DLE is left unused."""
-    out = bytearray()
-    i = 0
-    while i < len(data):
-        c = data[i]
-        if c == 0x10:
-            if i + 1 >= len(data):
-                break
-            out.append(data[i + 1])
-            i += 2
-        elif c == 0x03:
-            return bytes(out), True, i + 1
-        else:
-            out.append(c)
-            i += 1
-    return bytes(out), False, i
+    """(payload, found ETX, bytes used including the ETX); a trailing DLE is left unused.
+    data starts where an escape pair cannot be cut (the start of a stream, or after what
+    the last call used). Whole-buffer work (bytes.find, re.sub), not a Python step a byte:
+    a host that decodes fast enough not to be what a benchmark measures."""
+    p = data.find(b"\x03")
+    while p >= 0 and _dle_run(data, p) % 2:  # an escaped ETX: look further
+        p = data.find(b"\x03", p + 1)
+    if p >= 0:
+        return _ESCAPED.sub(rb"\1", data[:p]), True, p + 1
+    end = len(data) - _dle_run(data, len(data)) % 2  # a DLE whose byte has not come
+    return _ESCAPED.sub(rb"\1", data[:end]), False, end
 
 
 def read_dle_stream(read):

@@ -7,8 +7,9 @@
   as frozen firmware runs it) at HEAP=64K, code in the heap (as make deploy) at 128K, and
   the smallest heap each passes in.
 - The DLE codec (tools/bench_dle.py) under both runtimes.
-- TCP throughput through the modem against socat, and the pump's heap (tools/bench_tcp.py).
-- FTPGET/FTPPUT of 16 MiB through the modem against ftplib direct (tools/bench_ftp.py).
+- The data path (tools/bench_tcp.py): TCP through the modem against socat on the same pty
+  path, each way and both at once, DLEMODE 1 and 0, throughput and CPU per MiB; FTPPUT and
+  FTPGET against the modem's own TCP; the pump's heap.
 """
 import os
 import statistics
@@ -119,10 +120,9 @@ def main():
         print("\nDLE codec, CPython:", flush=True)
         env = dict(os.environ, PYTHONPATH=os.path.join(ROOT, "lib"))
         subprocess.run([sys.executable, dle], env=env, check=False)
-    print("\nTCP through the modem against socat, and the pump's heap:", flush=True)
+    print("\nThe data path: the modem against socat, FTP against the modem's TCP, the pump's"
+          " heap:", flush=True)
     subprocess.run([sys.executable, os.path.join(HERE, "bench_tcp.py")], check=False)
-    print("\nFTP through the modem against ftplib:", flush=True)
-    subprocess.run([sys.executable, os.path.join(HERE, "bench_ftp.py")], check=False)
 
 
 if __name__ == "__main__":

@@ -1,28 +1,22 @@
-"""TCP data-mode benchmark: figures, not pass/fail. Run: .venv/bin/python tools/bench_tcp.py
+"""The data path against socat: figures, not pass/fail. Run: .venv/bin/python tools/bench_tcp.py
 
-1. Throughput host -> peer and peer -> host through the modem (MicroPython unix port,
-   HEAP=256K, tools/sim.py on a pty): SIZE bytes of random payload each way, DLE-escaped on
-   the line, timed from the first byte written to the last payload byte received (by the
-   TCP sink, or by the host on the pty); AT setup is not timed. A run counts only when the
-   sha256 of what arrived matches what was sent (host side: the bytes on the line must be
-   exactly the escaped payload and the lone ETX); a broken run prints no figure.
-2. The same through socat (Debian; installed with apt-get if missing, as root), started on
-   a fresh pty as the modem is (`socat STDIO TCP:127.0.0.1:PORT`, the pty master as its
-   stdin/stdout), to the same kind of TCP peer. socat does not escape: the same payload is
-   sent raw, unescaped.
-3. The ratio modem/socat per direction (goal: at least 0.5). ROUNDS rounds interleave the
-   modem and socat runs (other load on the machine weighs on both alike): median and range.
-   Also the CPU time of the modem's and socat's own processes per run (from /proc).
-4. The pump's heap during a data session: a MicroPython script (PUMP_HEAP_SCRIPT, written
-   to a temporary file and run with MICROPYPATH=build/x64, -X heapsize=96K) runs
-   modem.pump.Pump(FdPort(0, 1), bytearray(BUF_SIZE)) on a pty and a TCP socket, 1 MiB each
-   way at once per session, and prints gc.mem_alloc() before, after (no gc.collect()
-   between) and after gc.collect(); two sessions on the same pump, so that a one-time
-   growth (the first session) can be told from one per session.
+1. TCP through the modem (MicroPython unix port, tools/sim.py on a pty) and through
+   `socat STDIO TCP:127.0.0.1:PORT` on a pty of its own (its master as stdin/stdout, as the
+   modem's), to the same kind of TCP peer: SIZE bytes of random payload host -> peer (up),
+   peer -> host (down), and both at once; the modem in DLEMODE 1 (the payload DLE-escaped on
+   the line) and in DLEMODE 0 (raw, as socat), with the default TCPTXDELAY (100 ms). Timed
+   from the first byte written to the last payload byte received, each direction; a run
+   counts only when what arrived is exactly what was sent (sha256; on the line, the escaped
+   payload), else it prints no figure. The CPU of the modem's and socat's own process
+   (user + sys, /proc) over the run, per MiB moved.
+2. FTPPUT and FTPGET of SIZE bytes through the same modem (pyftpdlib on 127.0.0.1, passive),
+   against the modem's own TCP figure in the same direction (they share the pump).
+3. The pump's heap during data sessions (gc.mem_alloc before, after, after a collection).
 
-The host side (pyserial opens and configures the pty; os.read/os.write move the data) and
-the TCP peers are the same for the modem and for socat, in this one CPython process.
-About 20 s in all.
+ROUNDS rounds interleave the modem's and socat's runs (other load on the machine weighs on
+both alike): medians. The host side and the peers are this one CPython process; it moves its
+bytes in large reads and writes, and checks them whole (sha256, no per-byte Python), so that
+it is not what is measured: socat's figures show its ceiling.
 """
 import hashlib
 import os
@@ -49,17 +43,31 @@ from servers import TcpPeer, dle_encode  # noqa: E402
 MICROPYTHON = os.path.join(os.path.dirname(sys.executable), "micropython")
 BUILD = os.path.join(ROOT, "build", "x64")
 HEAP = "256K"
-SIZE = 32 * 1024 * 1024  # payload bytes each way
+SIZE = 16 * 1024 * 1024  # payload bytes each way
 HEAP_SIZE = 1024 * 1024  # payload bytes each way in the heap session
-CHUNK = 1 << 16
 ROUNDS = 3  # each figure: the median over this many runs
+READ = 1 << 20  # the host's and the peer's reads: large, so that they are not the limit
+WRITE = 1 << 16
+GOAL_RATE = 0.8  # modem/socat throughput, at least
+GOAL_CPU = 2.5  # modem/socat CPU per MiB, at most
+GOAL_FTP = 0.8  # FTP/the modem's TCP in the same direction, at least
 
 WAITING = b"\r\nOk_Info_WaitingForData\r\n"
 CLOSED = b"\r\nOk_Info_SocketClosed\r\n\r\nOK\r\n"
+BEGIN = b"\r\nOk_Info_DataBegin\r\n"
+OK = b"\r\nOK\r\n"
+ETX = b"\x03"
 
 
 class Broken(Exception):
     """A run whose bytes did not arrive intact, or stalled: no figure for it."""
+
+
+def cpu(pid):
+    """Seconds the process pid has run on a CPU so far, user and system (Linux schedstat:
+    nanoseconds, where /proc/pid/stat counts 10 ms ticks)."""
+    with open("/proc/%d/schedstat" % pid) as f:
+        return int(f.read().split()[0]) / 1e9
 
 
 # ---------------------------------------------------------------- host side of the pty
@@ -70,49 +78,48 @@ def open_line(path):
     return s
 
 
-def at(line, cmd, until=b"OK\r\n", timeout=10):
+def at(line, cmd, until=b"OK\r\n", timeout=20):
     line.timeout = timeout
     line.write(cmd.encode() + b"\r")
     got = line.read_until(until)
     if not got.endswith(until):
-        raise Broken("%s: no %r in %r" % (cmd, until, got))
+        raise Broken("%s: no %r in %r" % (cmd, until, got[-200:]))
     return got
 
 
-def write_all(fd, data, deadline):
-    mv = memoryview(data)
+def host(fd, tx, rx_n, stall=20):
+    """Write tx to fd while reading from it until rx_n bytes have come: (what was read,
+    perf_counter when the rx_n-th byte came). Large writes and reads, one select a round."""
+    mv = memoryview(tx)
     off = 0
-    while off < len(mv):
-        try:
-            off += os.write(fd, mv[off:off + CHUNK])
-        except BlockingIOError:
-            if time.time() > deadline:
-                raise Broken("write stalled after %d of %d bytes" % (off, len(mv)))
-            select.select([], [fd], [], 1)
-
-
-def read_exactly(fd, n, deadline, stall=10):
-    """n bytes from fd, plus whatever came in the same reads after them;
-    (bytes, time the n-th byte arrived)."""
     parts = []
     got = 0
-    while got < n:
-        r, _, _ = select.select([fd], [], [], stall)
-        if not r or time.time() > deadline:
-            raise Broken("read stalled after %d of %d bytes" % (got, n))
-        try:
-            d = os.read(fd, 1 << 20)
-        except BlockingIOError:
-            continue
-        if not d:
-            raise Broken("end of file after %d of %d bytes" % (got, n))
-        parts.append(d)
-        got += len(d)
-    t = time.perf_counter()
-    return b"".join(parts), t
+    t_rx = None
+    while off < len(mv) or got < rx_n:
+        r, w, _ = select.select([fd] if got < rx_n else [], [fd] if off < len(mv) else [],
+                                [], stall)
+        if not r and not w:
+            raise Broken("stalled: wrote %d of %d, read %d of %d" % (off, len(mv), got, rx_n))
+        if w:
+            try:
+                off += os.write(fd, mv[off:off + WRITE])
+            except BlockingIOError:
+                pass
+        if r:
+            try:
+                d = os.read(fd, READ)
+            except BlockingIOError:
+                continue
+            if not d:
+                raise Broken("end of file after %d of %d bytes" % (got, rx_n))
+            parts.append(d)
+            got += len(d)
+            if got >= rx_n:
+                t_rx = time.perf_counter()
+    return b"".join(parts), t_rx
 
 
-def read_more(fd, have, want, timeout=10):
+def read_more(fd, have, want, timeout=20):
     deadline = time.time() + timeout
     while len(have) < len(want) and time.time() < deadline:
         r, _, _ = select.select([fd], [], [], 0.5)
@@ -124,138 +131,149 @@ def read_more(fd, have, want, timeout=10):
     return have
 
 
-# ---------------------------------------------------------------- TCP peers (timed)
-
-class Sink:
-    """Receives until `size` bytes have come (records when), then until the other side
-    closes; sha256 of the first `size` bytes."""
-
-    def __init__(self, size):
-        self.size = size
-        self.t_last = None
-        self.connected = threading.Event()
-
-    def __call__(self, c):
-        self.connected.set()
-        parts = []
-        n = 0
-        while True:
-            d = c.recv(1 << 20)
-            if not d:
-                break
-            parts.append(d)
-            n += len(d)
-            if n >= self.size and self.t_last is None:
-                self.t_last = time.perf_counter()
-                break  # the figure is taken; the rest (socat) is not waited for
-        data = b"".join(parts)
-        return hashlib.sha256(data[:self.size]).hexdigest(), n
+def digest(data):
+    return hashlib.sha256(data).hexdigest()
 
 
-class Source:
-    """Waits for `go`, then sends the payload (recording when it began) and closes its side."""
+# ---------------------------------------------------------------- the TCP peer
 
-    def __init__(self, payload):
-        self.payload = payload
+class Peer:
+    """The far end of one connection: once told to go, it sends `down` (in a thread of its
+    own) while it reads `up_n` bytes; then it closes. Records when the last byte came, and
+    what came (sha256, length)."""
+
+    def __init__(self, down, up_n):
+        self.down = down
+        self.up_n = up_n
         self.go = threading.Event()
         self.connected = threading.Event()
-        self.t_first = None
+        self.t_up = None
+        self.got = None
+        self.tcp = TcpPeer(self._run)
 
-    def __call__(self, c):
+    def _run(self, c):
         self.connected.set()
-        if not self.go.wait(30):
+        if not self.go.wait(60):
             return "no go"
-        self.t_first = time.perf_counter()
-        c.sendall(self.payload)
-        c.shutdown(socket.SHUT_WR)
-        c.settimeout(5)
-        try:
-            while c.recv(65536):
-                pass
-        except OSError:
-            pass
-        return len(self.payload)
+        sender = None
+        if self.down:
+            sender = threading.Thread(target=c.sendall, args=(self.down,), daemon=True)
+            sender.start()
+        h = hashlib.sha256()
+        n = 0
+        buf = bytearray(READ)
+        mv = memoryview(buf)
+        while n < self.up_n:
+            k = c.recv_into(buf)
+            if not k:
+                break
+            h.update(mv[:k])
+            n += k
+        self.t_up = time.perf_counter()
+        self.got = (h.hexdigest(), n)
+        if sender is not None:
+            sender.join(120)
+        return n
+
+    def done(self, timeout=120):
+        r = self.tcp.wait(timeout=timeout)
+        if not r:
+            raise Broken("the peer never finished")
+        if isinstance(r[0], Exception) or r[0] == "no go":
+            raise Broken("the peer: %r" % r[0])
+
+    def stop(self):
+        self.tcp.stop()
 
 
-def ended(peer, timeout=30):
-    r = peer.wait(timeout=timeout)
-    if not r:
-        raise Broken("the peer never finished")
-    if isinstance(r[0], Exception):
-        raise Broken("the peer: %r" % r[0])
-    return r[0]
+def transfer(fd, pid, peer, line_tx, line_rx, up, down):
+    """One timed transfer, the peer connected: {"up": s, "down": s, "cpu": s}."""
+    c0 = cpu(pid)
+    t0 = time.perf_counter()
+    peer.go.set()
+    data, t_rx = host(fd, line_tx, len(line_rx))
+    peer.done()
+    c1 = cpu(pid)
+    if digest(data[:len(line_rx)]) != digest(line_rx):
+        raise Broken("the bytes on the line differ from what the peer sent")
+    if peer.got != (digest(up), len(up)):
+        raise Broken("the peer got other bytes than the host sent")
+    out = {"cpu": c1 - c0, "tail": data[len(line_rx):]}
+    if up:
+        out["up"] = peer.t_up - t0
+    if down:
+        out["down"] = t_rx - t0
+    return out
 
 
 # ---------------------------------------------------------------- the modem
 
-def modem_open(line, port):
-    at(line, 'AT#TCPSERV=1,"127.0.0.1"')
-    at(line, "AT#TCPPORT=1,%d" % port)
-    at(line, "AT#OTCP=1", until=WAITING)
-
-
-def modem_up(line, payload, pid):
-    """host -> peer: the escaped payload and the ETX; (seconds, CPU seconds of pid)."""
-    want = hashlib.sha256(payload).hexdigest()
-    enc = dle_encode(payload)
-    sink = Sink(len(payload))
-    peer = TcpPeer(sink)
-    try:
-        modem_open(line, peer.port)
-        fd = line.fileno()
-        deadline = time.time() + 120
-        c0 = cpu(pid)
-        t0 = time.perf_counter()
-        write_all(fd, enc, deadline)
-        write_all(fd, b"\x03", deadline)
-        got = ended(peer, 120)
-        c1 = cpu(pid)
-        if got != (want, len(payload)) or sink.t_last is None:
-            raise Broken("the sink got %r, expected %r" % (got, (want, len(payload))))
-        tail = read_more(fd, b"", CLOSED)
-        if tail != CLOSED:
-            raise Broken("after the ETX: %r" % tail)
-        return sink.t_last - t0, c1 - c0
-    finally:
-        peer.stop()
-
-
-def modem_down(line, payload, pid):
-    """peer -> host: the peer's payload, escaped by the modem, then the lone ETX."""
-    want = hashlib.sha256(dle_encode(payload) + b"\x03").hexdigest()
-    src = Source(payload)
-    peer = TcpPeer(src)
-    try:
-        modem_open(line, peer.port)
-        fd = line.fileno()
-        n = len(dle_encode(payload)) + 1  # escaping is canonical: exactly these bytes
-        c0 = cpu(pid)
-        src.go.set()
-        data, t1 = read_exactly(fd, n, time.time() + 120)
-        c1 = cpu(pid)
-        if hashlib.sha256(data[:n]).hexdigest() != want:
-            raise Broken("the bytes on the line differ from the escaped payload + ETX")
-        tail = read_more(fd, data[n:], CLOSED)
-        if tail != CLOSED:
-            raise Broken("after the lone ETX: %r" % tail)
-        ended(peer)
-        return t1 - src.t_first, c1 - c0
-    finally:
-        peer.stop()
-
-
 class Modem:
-    """The modem (tools/sim.py) on its pty, attached (AT+CGATT=1, AT#CONNECTIONSTART), a
-    host line open on it; sessions are opened on it one after another."""
+    """The modem (tools/sim.py) on its pty, attached, a host line open on it; sessions are
+    opened on it one after another."""
 
     def __init__(self, flash):
         self.sim = sim.Sim("micropython", HEAP, flash, micropython=MICROPYTHON)
         self.line = None
         self.sim.wait_ready(20)
         self.line = open_line(self.sim.name)
+        self.fd = self.line.fileno()
         at(self.line, "ATE0")
         at(self.line, "AT+CGATT=1")
         at(self.line, "AT#CONNECTIONSTART", until=b"Ok_Info_GprsActivation\r\n")
+        self.dlemode = None
+
+    def tcp(self, dlemode, up, down):
+        if dlemode != self.dlemode:
+            at(self.line, "AT#DLEMODE=1,%d" % dlemode)
+            self.dlemode = dlemode
+        peer = Peer(down, len(up))
+        try:
+            at(self.line, 'AT#TCPSERV=1,"127.0.0.1"')
+            at(self.line, "AT#TCPPORT=1,%d" % peer.tcp.port)
+            at(self.line, "AT#OTCP=1", until=WAITING)
+            if not peer.connected.wait(10):
+                raise Broken("the modem did not connect")
+            enc = dle_encode if dlemode else bytes
+            r = transfer(self.fd, self.sim.proc.pid, peer, enc(up), enc(down), up, down)
+            end = (ETX if dlemode else b"") + CLOSED  # the peer closed: the session ends
+            tail = read_more(self.fd, r.pop("tail"), end)
+            if tail != end:
+                raise Broken("after the data: %r" % tail[-100:])
+            return r
+        finally:
+            peer.stop()
+
+    def ftp(self, srv_port, payload, put):
+        """FTPPUT (put) or FTPGET of payload: {"up" or "down": s, "cpu": s}, timed from the
+        command to its OK (the control connection's login included)."""
+        if not getattr(self, "ftp_set", False):
+            from ftpserver import PASSWORD, USER
+
+            for c in ('AT#FTPSERV="127.0.0.1"', "AT#FTPPORT=%d" % srv_port,
+                      'AT#FTPUN="%s"' % USER, 'AT#FTPPW="%s"' % PASSWORD, "AT#FTPMODE=1",
+                      'AT#FTPPUTFILENAME="m.bin"', 'AT#FTPGETFILENAME="m.bin"'):
+                at(self.line, c)
+            self.ftp_set = True
+        pid = self.sim.proc.pid
+        enc = dle_encode(payload)
+        c0 = cpu(pid)
+        t0 = time.perf_counter()
+        if put:
+            at(self.line, "AT#FTPPUT", until=BEGIN)
+            data, _ = host(self.fd, enc + ETX, 0)
+            tail = read_more(self.fd, b"", OK, timeout=60)
+            t1 = time.perf_counter()
+            if tail != OK:
+                raise Broken("FTPPUT ended with %r" % tail[-100:])
+        else:
+            want = BEGIN + enc + ETX + OK
+            data, _ = host(self.fd, b"AT#FTPGET\r", len(want))
+            t1 = time.perf_counter()
+            if digest(data) != digest(want):
+                raise Broken("FTPGET: other bytes than the file's, escaped")
+        c1 = cpu(pid)
+        return {"up" if put else "down": t1 - t0, "cpu": c1 - c0}
 
     def errors(self):
         return [x for x in self.sim.lines if "internal error" in x or "Traceback" in x]
@@ -285,78 +303,34 @@ def ensure_socat():
 SOCAT_ARGS = ["STDIO", "TCP:127.0.0.1:%d"]
 
 
-class Socat:
-    """socat on a fresh pty, as the modem is run: the pty master as its stdin/stdout,
-    the slave raw and kept open here, a host program opening the slave by name."""
-
-    def __init__(self, port):
-        self.master, self.slave = os.openpty()
-        tty.setraw(self.slave)
-        self.name = os.ttyname(self.slave)
-        args = [shutil.which("socat"), SOCAT_ARGS[0], SOCAT_ARGS[1] % port]
-        self.proc = subprocess.Popen(args, stdin=self.master, stdout=self.master,
-                                     stderr=subprocess.PIPE, close_fds=True)
-
-    def stop(self):
-        if self.proc.poll() is None:
-            self.proc.terminate()
+def socat(up, down):
+    """The same transfer through socat on a fresh pty."""
+    peer = Peer(down, len(up))
+    master, slave = os.openpty()
+    tty.setraw(slave)
+    proc = subprocess.Popen([shutil.which("socat"), SOCAT_ARGS[0], SOCAT_ARGS[1] % peer.tcp.port],
+                            stdin=master, stdout=master, stderr=subprocess.PIPE,
+                            close_fds=True)
+    line = None
+    try:
+        if not peer.connected.wait(10):
+            raise Broken("socat did not connect")
+        line = open_line(os.ttyname(slave))
+        r = transfer(line.fileno(), proc.pid, peer, up, down, up, down)
+        r.pop("tail")
+        return r
+    finally:
+        if line is not None:
+            line.close()
+        if proc.poll() is None:
+            proc.terminate()
             try:
-                self.proc.wait(5)
+                proc.wait(5)
             except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        err = self.proc.stderr.read().decode(errors="replace").strip()
-        for fd in (self.master, self.slave):
-            os.close(fd)
-        return err
-
-
-def socat_up(payload):
-    want = hashlib.sha256(payload).hexdigest()
-    sink = Sink(len(payload))
-    peer = TcpPeer(sink)
-    so = Socat(peer.port)
-    line = None
-    try:
-        if not sink.connected.wait(10):
-            raise Broken("socat did not connect")
-        line = open_line(so.name)
-        c0 = cpu(so.proc.pid)
-        t0 = time.perf_counter()
-        write_all(line.fileno(), payload, time.time() + 120)
-        got = ended(peer, 120)
-        c1 = cpu(so.proc.pid)
-        if got[0] != want or sink.t_last is None:
-            raise Broken("the sink got %r, expected %r" % (got, (want, len(payload))))
-        return sink.t_last - t0, c1 - c0
-    finally:
-        if line is not None:
-            line.close()
-        so.stop()
-        peer.stop()
-
-
-def socat_down(payload):
-    want = hashlib.sha256(payload).hexdigest()
-    src = Source(payload)
-    peer = TcpPeer(src)
-    so = Socat(peer.port)
-    line = None
-    try:
-        if not src.connected.wait(10):
-            raise Broken("socat did not connect")
-        line = open_line(so.name)
-        c0 = cpu(so.proc.pid)
-        src.go.set()
-        data, t1 = read_exactly(line.fileno(), len(payload), time.time() + 120)
-        c1 = cpu(so.proc.pid)
-        if hashlib.sha256(data[:len(payload)]).hexdigest() != want:
-            raise Broken("the bytes on the pty differ from the payload")
-        return t1 - src.t_first, c1 - c0
-    finally:
-        if line is not None:
-            line.close()
-        so.stop()
+                proc.kill()
+                proc.wait()
+        os.close(master)
+        os.close(slave)
         peer.stop()
 
 
@@ -458,22 +432,18 @@ def pump_heap(tmp):
             raise Broken("the pump script did not start: %r" % proc.stderr.read())
         line = open_line(os.ttyname(slave))
         fd = line.fileno()
-        deadline = time.time() + 60
         carry = b""  # the next session's first bytes, read with this one's last
         for i in range(SESSIONS):
             enc = dle_encode(downs[i]) + b"\x03"
-            w = threading.Thread(target=write_all, args=(fd, dle_encode(ups[i]), deadline),
-                                 daemon=True)
-            w.start()
-            data = carry
-            if len(data) < len(enc):
-                more, _ = read_exactly(fd, len(enc) - len(data), deadline)
-                data += more
+            more, _ = host(fd, dle_encode(ups[i]), max(0, len(enc) - len(carry)))
+            data = carry + more
             data, carry = data[:len(enc)], data[len(enc):]
-            w.join(30)
             if data != enc:
+                bad = next((k for k in range(min(len(data), len(enc)))
+                            if data[k] != enc[k]), min(len(data), len(enc)))
                 raise Broken("session %d: the host got other bytes than the peer's, "
-                             "escaped, and the ETX" % i)
+                             "escaped, and the ETX (%d of %d bytes, the first differs at %d: "
+                             "%r)" % (i, len(data), len(enc), bad, data[bad:bad + 20]))
         got = sorted(peer.wait(SESSIONS, timeout=30), key=repr)
         want = sorted(((i, hashlib.sha256(ups[i]).hexdigest(), HEAP_SIZE)
                        for i in range(SESSIONS)), key=repr)
@@ -502,113 +472,128 @@ def pump_heap(tmp):
 
 # ---------------------------------------------------------------- report
 
-def cpu(pid):
-    """user + system CPU seconds of process pid so far (Linux /proc)."""
-    with open("/proc/%d/stat" % pid) as f:
-        w = f.read().rsplit(")", 1)[1].split()
-    return (int(w[11]) + int(w[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def mib_s(size, t):
-    return size / t / (1 << 20)
-
-
 def main():
+    if os.getenv("BENCH_ONLY") == "heap":
+        with tempfile.TemporaryDirectory() as tmp:
+            print(pump_heap(tmp))
+        return
     t_start = time.time()
     subprocess.run(["make", "-s", "build/x64/.built"], cwd=ROOT, check=True)
     have_socat = ensure_socat()
     up = os.urandom(SIZE)
     down = os.urandom(SIZE)
-    mib = SIZE >> 20
-    print("TCP data mode, %d MiB of random payload each way, timed from the first byte "
-          "written to the last payload byte received; sha256 checked." % mib)
-    print("modem: MicroPython unix port, HEAP=%s, on a pty; payload DLE-escaped on the line "
-          "(%.2f%% more bytes host->modem, %.2f%% modem->host)."
-          % (HEAP, 100.0 * (len(dle_encode(up)) - SIZE) / SIZE,
-             100.0 * (len(dle_encode(down)) - SIZE) / SIZE))
-    if have_socat:
-        print("socat: `socat %s %s` on a fresh pty (its master as stdin/stdout, as the "
-              "modem's); the same payload sent raw, unescaped (socat does not escape)."
-              % (SOCAT_ARGS[0], SOCAT_ARGS[1].replace("%d", "PORT")))
-    print(flush=True)
-    # Rounds interleave modem and socat runs, so that other load on the machine weighs on
-    # both alike; the table gives the median and the range over the rounds.
-    res = dict(((who, d), []) for who in ("modem", "socat") for d in ("up", "down"))
+    mib = SIZE / (1 << 20)
+    ways = {"up": (up, b""), "down": (b"", down), "both": (up, down)}
+    runs = {}  # (who, session) -> [result dict or Broken]
+
+    def run(key, fn):
+        try:
+            runs.setdefault(key, []).append(fn())
+        except (Broken, OSError, RuntimeError) as e:
+            runs.setdefault(key, []).append(Broken(str(e)))
+
+    import logging
+
+    from ftpserver import Pyftpd
+
+    logging.basicConfig(level=logging.WARNING)  # configured: pyftpdlib then logs no INFO
     log = []
     with tempfile.TemporaryDirectory() as tmp:
+        root = os.path.join(tmp, "root")
+        os.mkdir(root)
+        srv = Pyftpd(root)
         modem = None
         try:
             modem = Modem(os.path.join(tmp, "flash"))
-        except (Broken, RuntimeError) as e:
-            res[("modem", "up")].append(e)
-            res[("modem", "down")].append(e)
-        runs = [("modem", "up", lambda: modem_up(modem.line, up, modem.sim.proc.pid)),
-                ("socat", "up", lambda: socat_up(up)),
-                ("modem", "down", lambda: modem_down(modem.line, down, modem.sim.proc.pid)),
-                ("socat", "down", lambda: socat_down(down))]
-        for _ in range(ROUNDS):
-            for who, d, fn in runs:
-                if who == "modem" and (modem is None or res[(who, d)] and
-                                       isinstance(res[(who, d)][-1], Exception)):
-                    continue  # no modem, or its line is in an unknown state
-                if who == "socat" and not have_socat:
-                    continue
-                try:
-                    res[(who, d)].append(fn())
-                except Broken as e:
-                    res[(who, d)].append(e)
-                    if who == "modem":  # the line is in an unknown state: no more modem runs
-                        for k in ("up", "down"):
-                            if not res[(who, k)] or not isinstance(res[(who, k)][-1], Broken):
-                                res[(who, k)].append(e)
-        if modem is not None:
+            for _ in range(ROUNDS):
+                for way, (u, d) in ways.items():
+                    for dlemode in (1, 0):
+                        run(("modem", way, dlemode), lambda: modem.tcp(dlemode, u, d))
+                    if have_socat:
+                        run(("socat", way), lambda: socat(u, d))
+                run(("modem", "FTPPUT"), lambda: modem.ftp(srv.port, up, True))
+                run(("modem", "FTPGET"), lambda: modem.ftp(srv.port, up, False))
             for e in modem.errors()[:1]:
-                for k in ("up", "down"):
-                    res[("modem", k)].append(Broken("modem log: " + e))
-            modem.stop()
-            log = modem.sim.lines
-        heap = None
+                runs[("modem", "log")] = [Broken("modem log: " + e)]
+        except (Broken, RuntimeError) as e:
+            runs[("modem", "start")] = [Broken(str(e))]
+        finally:
+            if modem is not None:
+                modem.stop()
+                log = modem.sim.lines
+            srv.stop()
         try:
             heap = pump_heap(tmp)
         except Broken as e:
             heap = e
 
-    def rates(key):
-        r = res[key]
+    def med(key, field):
+        r = runs.get(key) or []
         if not r or any(isinstance(x, Exception) for x in r):
             return None
-        return sorted(mib_s(SIZE, t) for t, _ in r)
+        return statistics.median(x[field] for x in r)
 
-    def cpus(key):
-        r = res[key]
-        if not r or any(isinstance(x, Exception) for x in r):
-            return None
-        return statistics.median(c for _, c in r)
+    def rate(key, way):
+        t = med(key, way)
+        return None if t is None else mib / t
 
-    def cell(v):
-        if v is None:
-            return "n/a"
-        return "%.1f (%.1f-%.1f)" % (statistics.median(v), v[0], v[-1])
+    def per_mib(key, ways_moved):
+        c = med(key, "cpu")
+        return None if c is None else c * 1000 / (mib * ways_moved)
 
-    print("MiB/s of payload, median (min-max) over %d rounds:" % ROUNDS)
-    print("%-14s %20s %20s %13s" % ("direction", "modem", "socat", "modem/socat"))
-    for key, name in (("up", "host -> peer"), ("down", "peer -> host")):
-        m, so = rates(("modem", key)), rates(("socat", key))
-        ratio = "n/a"
-        if m and so:
-            ratio = "%.2f" % (statistics.median(m) / statistics.median(so))
-        print("%-14s %20s %20s %13s" % (name, cell(m), cell(so), ratio))
-    print("goal: at least 0.5 (modem/socat, each direction)")
-    print("CPU seconds (user+sys) of the modem's / socat's own process per %d MiB, median:"
-          % mib)
-    for key, name in (("up", "host -> peer"), ("down", "peer -> host")):
-        m, so = cpus(("modem", key)), cpus(("socat", key))
-        print("%-14s %20s %20s" % (name, "n/a" if m is None else "%.2f s" % m,
-                                   "n/a" if so is None else "%.2f s" % so))
-    for (who, d), r in sorted(res.items()):
+    def num(v, fmt="%.1f"):
+        return "n/a" if v is None else fmt % v
+
+    def ratio(a, b):
+        return None if a is None or b is None else a / b
+
+    print("Data path: %d MiB of random payload each way, the median of %d rounds; MiB/s of "
+          "payload, timed from the first byte written to the last received; CPU: "
+          "milliseconds of the modem's (socat's) process per MiB moved." % (mib, ROUNDS))
+    print("modem: MicroPython unix port on a pty (tools/sim.py), TCPTXDELAY 100 ms; "
+          "socat: `socat %s %s` on a pty, the payload raw."
+          % (SOCAT_ARGS[0], SOCAT_ARGS[1].replace("%d", "PORT")))
+    head = ("session", "modem", "socat", "ratio", "modem CPU", "socat CPU", "ratio")
+    fmt = "%-22s %8s %8s %6s %10s %10s %6s"
+    print(fmt % head)
+    worst_rate = worst_cpu = None
+    for way in ("up", "down", "both"):
+        for dlemode in (1, 0):
+            key = ("modem", way, dlemode)
+            n = 2 if way == "both" else 1
+            m_cpu, s_cpu = per_mib(key, n), per_mib(("socat", way), n)
+            c_ratio = ratio(m_cpu, s_cpu)
+            if c_ratio is not None:
+                worst_cpu = c_ratio if worst_cpu is None else max(worst_cpu, c_ratio)
+            for d in (("up", "down") if way == "both" else (way,)):
+                m, s = rate(key, d), rate(("socat", way), d)
+                r = ratio(m, s)
+                if r is not None:
+                    worst_rate = r if worst_rate is None else min(worst_rate, r)
+                name = "TCP %s, DLEMODE %d" % (
+                    {"up": "host->peer", "down": "peer->host"}[d] + (" (both)" if n == 2
+                                                                     else ""), dlemode)
+                first = d == ("up" if way == "both" else way)
+                print(fmt % (name, num(m), num(s), num(r, "%.2f"),
+                             num(m_cpu if first else None, "%.1f ms") if first else "",
+                             num(s_cpu, "%.1f ms") if first else "",
+                             num(c_ratio, "%.2f") if first else ""))
+    print("goals: throughput at least %.1f of socat's (worst here: %s); CPU per MiB at most "
+          "%.1f times socat's (worst here: %s)"
+          % (GOAL_RATE, num(worst_rate, "%.2f"), GOAL_CPU, num(worst_cpu, "%.2f")))
+    print()
+    print(fmt % ("FTP (passive)", "modem", "its TCP", "ratio", "modem CPU", "", ""))
+    for name, way in (("FTPPUT", "up"), ("FTPGET", "down")):
+        f = rate(("modem", name), way)
+        t = rate(("modem", way, 1), way)
+        print(fmt % (name, num(f), num(t), num(ratio(f, t), "%.2f"),
+                     num(per_mib(("modem", name), 1), "%.1f ms"), "", ""))
+    print("goal: FTP at least %.1f of the modem's own TCP (DLEMODE 1) in the same direction"
+          % GOAL_FTP)
+    for key, r in sorted(runs.items(), key=repr):
         for e in r:
             if isinstance(e, Exception):
-                print("  %s %s: no figure: %s" % (who, d, e))
+                print("  %s: no figure: %s" % (" ".join(str(k) for k in key), e))
                 break
     for x in log:
         if x.startswith("modem: heap"):
