@@ -3,7 +3,7 @@ import gc
 import sys
 import unittest
 
-from modem import dle
+from modem import dle, dlepy
 
 REMOTE = b"0123456\x10654321\x03123456"
 SENT = b"0123456\x10\x10654321\x10\x03123456\x03"
@@ -31,14 +31,30 @@ def _rand(seed, buf, n):
     return x
 
 
+def _spread_differs(src, n, gap, e1, e2):
+    """viper and twin spread src[0:n] put gap bytes into e1 and e2 differently (the
+    buffers are the caller's, reused: nothing is allocated)."""
+    for i in range(n):
+        e1[gap + i] = e2[gap + i] = src[i]
+    x = dle.spread(e1, gap, n, 0)
+    return x != dlepy.spread(e2, gap, n, 0) or e1 != e2
+
+
 def _twins_differ_3(src, e1, e2, d1, d2, s1, s2):
-    """viper and twin disagree on the 3 bytes of src: encode, and decode from a fresh state
-    (the buffers are the caller's, reused: nothing is allocated)."""
-    n1 = dle.encode(src, 3, e1)
+    """viper and twin disagree on the 3 bytes of src: spread with room for every escape and
+    with room for one, and decode from a fresh state."""
+    if _spread_differs(src, 3, 3, e1, e2) or _spread_differs(src, 3, 1, e1, e2):
+        return True
     s1[0] = s2[0] = 0
     m1 = dle.decode(src, 3, d1, s1)
-    return (n1 != dle.encode_py(src, 3, e2) or m1 != dle.decode_py(src, 3, d2, s2)
-            or e1 != e2 or d1 != d2 or s1[1] != s2[1] or s1[2] != s2[2] or s1[0] != s2[0])
+    return (m1 != dlepy.decode(src, 3, d2, s2)
+            or d1 != d2 or s1[1] != s2[1] or s1[2] != s2[2] or s1[0] != s2[0])
+
+
+def _encode(src, n, dst, spread=dle.spread):
+    """src[0:n] escaped to dst's start as the pump does it (put n bytes in, spread forward)."""
+    dle.put(src, n, dst, n)
+    return spread(dst, n, n, 0) & 0xFFFF
 
 
 class DleTest(unittest.TestCase):
@@ -49,8 +65,8 @@ class DleTest(unittest.TestCase):
         self.b = bytearray(4096)
 
     def test_spec_7_4_7_vectors(self):
-        for encode, decode in ((dle.encode, dle.decode), (dle.encode_py, dle.decode_py)):
-            n = encode(REMOTE, len(REMOTE), self.a)
+        for spread, decode in ((dle.spread, dle.decode), (dlepy.spread, dlepy.decode)):
+            n = _encode(REMOTE, len(REMOTE), self.a, spread)
             self.assertEqual(bytes(self.a[:n]) + b"\x03", SENT)
             dle.reset(self.st)
             m = decode(SENT + b"AT\r", len(SENT) + 3, self.b, self.st)
@@ -80,7 +96,7 @@ class DleTest(unittest.TestCase):
             if k % 3 == 0:  # more DLEs and ETXs than random data has
                 for i in range(0, n, 5):
                     src[i] = SPECIAL[(i + k) % 5]
-            m = dle.encode(src, n, enc)
+            m = _encode(src, n, enc)
             if k % 2:
                 enc[m] = 0x03
                 m += 1
@@ -105,15 +121,15 @@ class DleTest(unittest.TestCase):
             self.assertEqual(out[:n], src[:n], "round trip %d differs" % k)
 
     def _same(self, src, n):
-        """viper and twin agree on src[0:n] (encode, and decode from a fresh state)."""
+        """viper and twin agree on src[0:n] (spread with room for all escapes and for one,
+        and decode from a fresh state)."""
         a, b, st, st2 = self.a, self.b, self.st, self.st2
-        m = dle.encode(src, n, a)
-        if m != dle.encode_py(src, n, b) or a[:m] != b[:m]:
+        if _spread_differs(src, n, n, a, b) or _spread_differs(src, n, 1, a, b):
             return False
         st[0] = st[1] = st[2] = 0
         st2[0] = st2[1] = st2[2] = 0
         m = dle.decode(src, n, a, st)
-        if m != dle.decode_py(src, n, b, st2) or a[:m] != b[:m]:
+        if m != dlepy.decode(src, n, b, st2) or a[:m] != b[:m]:
             return False
         return st[0] == st2[0] and st[1] == st2[1] and st[2] == st2[2]
 
@@ -130,7 +146,7 @@ class DleTest(unittest.TestCase):
     def test_viper_equals_twin_on_every_3_byte_input_or_a_sample_on_a_board(self):
         # Where viper is missing (CPython) both names are the twin: nothing to compare.
         if not dle.VIPER:
-            self.skipTest("no viper here: encode is encode_py")
+            self.skipTest("no viper here: dle's functions are dlepy's")
         src = bytearray(3)
         e1, e2, d1, d2 = bytearray(6), bytearray(6), bytearray(3), bytearray(3)
         s1, s2 = dle.new_state(), dle.new_state()
@@ -166,7 +182,7 @@ class DleTest(unittest.TestCase):
             check()
 
     def test_mask7_clears_the_top_bit_of_the_first_n_bytes_only(self):
-        for f in (dle.mask7, dle.mask7_py):
+        for f in (dle.mask7, dlepy.mask7):
             b = bytearray(range(256)) + bytearray(b"\xff\xff")
             f(b, 256)
             self.assertEqual(b, bytearray(c & 0x7F for c in range(256)) + b"\xff\xff")
@@ -174,7 +190,7 @@ class DleTest(unittest.TestCase):
             self.assertEqual(b[256:], b"\x7f\xff")
 
     def test_put_copies_n_bytes_to_the_offset_and_nothing_else(self):
-        for f in (dle.put, dle.put_py):
+        for f in (dle.put, dlepy.put):
             dst = bytearray(b"." * 10)
             f(memoryview(b"abcdef"), 3, dst, 4)
             self.assertEqual(dst, b"....abc...")
@@ -191,16 +207,16 @@ class DleTest(unittest.TestCase):
         if not dle.VIPER:
             self.skipTest("no viper")
         src = bytearray(b"ab\x10\x03" * 64)
-        enc = dle.encode
+        spread = dle.spread
         dec = dle.decode
         a, st = self.a, self.st
         gc.collect()
         gc.disable()
         before = mem_alloc()
         for _ in range(10000):
-            m = enc(src, 256, a)
+            dle.put(src, 256, a, 256)
+            m = spread(a, 256, 256, 0) & 0xFFFF
             dec(a, m, a, st)
-            dle.put(src, 200, a, 50)
         grown = mem_alloc() - before
         gc.enable()
         self.assertEqual(grown, 0)

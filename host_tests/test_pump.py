@@ -250,6 +250,9 @@ def test_the_hosts_etx_stops_a_download_with_a_lone_etx(line, net):
     run = Bg(pump.run, stream, 1, P.DOWN)
     got = os.read(slave, 100)
     os.write(slave, b"\x03AT\r")
+    t = time.time() + 10
+    while run.is_alive() and time.time() < t:  # the host reads on, to the lone ETX
+        got += drain_fd(slave, 0.05)
     assert run.get(10) == P.HOST_ETX
     stop.set()
     got += drain_fd(slave)
@@ -389,13 +392,16 @@ def test_txdelay_holds_a_partial_segment_and_sends_a_full_one_at_once(line, net)
     peer.settimeout(1)
     os.write(slave, b"hello")
     with pytest.raises(socket.timeout):
-        peer.recv(100)  # held (20 s)
-    os.write(slave, b"z" * P.RAW_SIZE)  # the buffer fills: it goes at once
-    got = bytes(recv_n(peer, P.RAW_SIZE, 10)[1])
-    assert got == b"hello" + b"z" * (P.RAW_SIZE - 5)
+        peer.recv(100)  # the line had no more: held (20 s)
+    os.write(slave, b"z" * P.BUF_SIZE)  # more than a read takes: it goes at once
+    got = bytes(recv_n(peer, 5 + P.BUF_SIZE, 10)[1])
+    assert got == b"hello" + b"z" * P.BUF_SIZE
     peer.settimeout(1)
     with pytest.raises(socket.timeout):
-        peer.recv(100)  # the 5 bytes over a full buffer: held again
+        peer.recv(100)  # and nothing was made up meanwhile
+    os.write(slave, b"bye")
+    with pytest.raises(socket.timeout):
+        peer.recv(100)  # a partial segment again: held
     stop.set()
     assert run.get(5) == P.ABORT
 
@@ -442,23 +448,43 @@ def test_tick_is_called_every_100_ms_and_true_aborts_without_etx(line, net):
 
 
 def test_send_etx_after_abort_completes_a_cut_escape_pair():
-    class Port:
+    class Port:  # a line that takes two bytes, then nothing until the abort
         pollable = wpollable = None
 
         def __init__(self):
             self.out = bytearray()
+            self.room = 2
+
+        def readinto(self, mv, n=-1):
+            return 0
 
         def write(self, mv, off=0, n=-1):
             mv = mv[off:] if n < 0 else mv[off:off + n]
-            self.out += mv
-            return len(mv)
+            k = min(len(mv), self.room)
+            self.room -= k
+            self.out += mv[:k]
+            return k
+
+    class Peer:  # sends "a", DLE, "b" once
+        pollable = None
+
+        def __init__(self):
+            self.data = b"a\x10b"
+
+        def readinto(self, mv, n=-1):
+            if not self.data:
+                return None
+            mv[0:len(self.data)] = self.data
+            n, self.data = len(self.data), b""
+            return n
 
     port = Port()
     pump = P.Pump(port)
-    pump._enc[0:4] = b"a\x10\x10b"
-    pump._da, pump._db = 2, 4  # "a" and the DLE of a pair went out
+    assert pump.run(Peer(), 1, P.DOWN, None, lambda: len(port.out) == 2) == P.ABORT
+    assert bytes(port.out) == b"a\x10"  # "a" and the DLE of the pair "DLE DLE"
+    port.room = 100
     assert pump.send_etx()
-    assert bytes(port.out) == b"\x10\x03"
+    assert bytes(port.out) == b"a\x10\x10\x03"
 
 
 def pump_under_micropython(size, *args):
@@ -519,11 +545,11 @@ def test_pump_under_micropython_allocates_nothing_per_chunk():
     """With the collector off, a session of 4 MiB each way (some 16,000 chunks) allocates
     about what one of 64 KiB does: nothing per chunk (no memoryview of a buffer's part, no
     bytes), in the modem's TCP way (TCPTXDELAY holding partial segments, reads at an offset,
-    a tick). What a session allocates at all is a few hundred bytes: the poller's entry for
-    the line or the stream, made again when one is waited on again after a pause, as many
-    times as the timing makes it (so not compared exactly)."""
+    a tick). What a session allocates at all is a few hundred bytes, made once: its two
+    views of the buffer, the poller's entries (kept, with nothing asked, while a side
+    waits: wait.Wait.mask), and one entry again at most when the stream hangs up."""
     if not os.path.exists(MPY):
         pytest.skip("no micropython")
     small = int(pump_under_micropython(64 * 1024, "alloc").split("alloc ")[1].split()[0])
     big = int(pump_under_micropython(4 * MiB, "alloc").split("alloc ")[1].split()[0])
-    assert small <= 1024 and big <= small + 1024, (small, big)
+    assert small <= 1024 and big <= small + 128, (small, big)

@@ -57,8 +57,8 @@ if MPY:
         modem has nobody to answer and stops (modem.main.run), where it would spin."""
 
         def __init__(self, rfd=0, wfd=1):
-            self._r = sys.stdin.buffer
-            self._w = sys.stdout.buffer
+            self._r = self.rx_stream = sys.stdin.buffer  # the pump calls these two directly
+            self._w = self.tx_stream = sys.stdout.buffer
             self.pollable = sys.stdin
             self.wpollable = sys.stdout
             self.baud = 115200

@@ -8,6 +8,9 @@ A line (the board's UART, the unix port's pty, a test's) has:
                                  when the line cannot take any now (never blocks)
   (the arguments of MicroPython's stream readinto and write: the pump reads and writes part
   of its buffers that way, with no new memoryview for each chunk)
+  rx_stream, tx_stream  optional: the streams whose readinto and write the pump calls
+                        directly (a UART, stdin/stdout's buffers), which answer None for
+                        "nothing now"; the line itself where absent
   pollable              the object to poll for POLLIN (None: not pollable)
   wpollable             the one to poll for POLLOUT (may be the same object)
   set_baud(baud)        change the line speed (no-op where there is none)

@@ -1,25 +1,33 @@
 """DLE/ETX escaping of the serial line's data (spec 4.1.1, 7.4.7): streaming, allocation-free.
 
-encode(src, n, dst) -> int: escape src[0:n] into dst (len(dst) >= 2 * n), return bytes written.
-    Each 0x10 (DLE) and 0x03 (ETX) gets a DLE before it. The final lone ETX is the caller's.
-decode(src, n, dst, state) -> int: unescape src[0:n] into dst, return bytes written.
-    DLE x -> x for any x (so DLE DLE -> DLE, DLE ETX -> ETX); a lone ETX ends the data.
-    It stops after the first unescaped ETX; state says what happened (see ST_*).
-    dst may be src (in place): writes never overtake reads, and bytes after ETX are untouched.
+decode(src, n, dst, state) -> int: unescape src[0:n] into dst at state[ST_OFF], return bytes
+    written. DLE x -> x for any x (so DLE DLE -> DLE, DLE ETX -> ETX); a lone ETX ends the
+    data. It stops after the first unescaped ETX; state says what happened (see ST_*).
+    dst may be src, or a buffer src lies in (in place): a decode never writes ahead of where
+    it reads, so src may start anywhere from dst + ST_OFF on; bytes after the ETX are
+    untouched.
 
-state is new_state(): array('i') of [ST_DLE, ST_ETX, ST_USED]:
+spread(buf, off, n, base) -> int: escape buf[off:off + n] into buf from base on, in place
+    (base < off): each 0x10 (DLE) and 0x03 (ETX) gets a DLE before it; the escaped bytes
+    never overtake the raw ones (with base + n <= off, all of them fit). Where an escape
+    pair does not fit yet (the bytes before it took all the room) it stops: the rest stays
+    raw where it lies. Returns (raw bytes consumed << 16) | escaped bytes written.
+
+state is new_state(): array('i') of [ST_DLE, ST_ETX, ST_USED, ST_OFF]:
     ST_DLE  1 when src ended with a DLE that escapes the first byte of the next chunk
     ST_ETX  1 when this call stopped at an unescaped ETX, else 0
     ST_USED input bytes consumed by this call, the ETX included (== n unless ST_ETX)
+    ST_OFF  where in dst the decoded bytes go (the caller's; 0 after new_state and reset)
 
 mask7(buf, n): clear the top bit of buf[0:n] in place (FTPTYPE A uploads, spec 3.1.3).
 
 put(src, n, dst, off): copy src[0:n] to dst[off:off + n] (no memoryview of dst at off is
     made: the pump's data path allocates nothing). src and dst must not overlap.
 
-encode/decode/mask7/put are the viper versions where the runtime has viper (MicroPython on
-the boards and the unix port), else the pure-Python twins encode_py/decode_py/mask7_py/put_py
-(same signatures and results); VIPER says which (modem.main logs it when it is the twins).
+decode/spread/mask7/put are the viper versions where the runtime has viper (MicroPython on
+the boards and the unix port), else their pure-Python twins from dlepy (same signatures and
+results; a board never loads them); VIPER says which (modem.main logs it when it is the
+twins).
 """
 from array import array
 
@@ -31,97 +39,24 @@ except ImportError:
 ST_DLE = 0
 ST_ETX = 1
 ST_USED = 2
+ST_OFF = 3
 
 
 def new_state():
-    """A decoder state, zeroed: [pending DLE, ETX seen, bytes consumed]."""
-    return array("i", (0, 0, 0))
+    """A decoder state, zeroed: [pending DLE, ETX seen, bytes consumed, output offset]."""
+    return array("i", (0, 0, 0, 0))
 
 
 def reset(state):
     state[0] = 0
     state[1] = 0
     state[2] = 0
+    state[3] = 0
 
 
-def encode_py(src, n, dst):
-    j = 0
-    for i in range(n):
-        c = src[i]
-        if c == 0x10 or c == 0x03:
-            dst[j] = 0x10
-            j += 1
-        dst[j] = c
-        j += 1
-    return j
-
-
-def decode_py(src, n, dst, state):
-    state[1] = 0
-    state[2] = 0
-    if n <= 0:
-        return 0  # a pending DLE stays pending
-    i = 0
-    j = 0
-    if state[0]:
-        dst[0] = src[0]
-        i = 1
-        j = 1
-    state[0] = 0
-    while i < n:
-        c = src[i]
-        i += 1
-        if c == 0x10:
-            if i < n:
-                dst[j] = src[i]
-                j += 1
-                i += 1
-            else:
-                state[0] = 1
-        elif c == 0x03:
-            state[1] = 1
-            break
-        else:
-            dst[j] = c
-            j += 1
-    state[2] = i
-    return j
-
-
-def mask7_py(buf, n):
-    for i in range(n):
-        buf[i] &= 0x7F
-
-
-def put_py(src, n, dst, off):
-    for i in range(n):
-        dst[off + i] = src[i]
-
-
-encode = encode_py
-decode = decode_py
-mask7 = mask7_py
-put = put_py
 VIPER = False
-
 if micropython is not None:
     try:
-
-        @micropython.viper
-        def encode(src, n: int, dst) -> int:
-            s = ptr8(src)  # noqa: F821 (viper built-in)
-            d = ptr8(dst)  # noqa: F821
-            i = 0
-            j = 0
-            while i < n:
-                c = s[i]
-                if c == 0x10 or c == 0x03:
-                    d[j] = 0x10
-                    j += 1
-                d[j] = c & 0xFF
-                j += 1
-                i += 1
-            return j
 
         @micropython.viper
         def decode(src, n: int, dst, state) -> int:
@@ -132,12 +67,13 @@ if micropython is not None:
             st[2] = 0
             if n <= 0:
                 return 0
+            o = st[3]
             i = 0
-            j = 0
+            j = o
             if st[0]:
-                d[0] = s[0] & 0xFF
+                d[j] = s[0] & 0xFF
                 i = 1
-                j = 1
+                j += 1
             st[0] = 0
             while i < n:
                 c = s[i]
@@ -156,7 +92,25 @@ if micropython is not None:
                     d[j] = c & 0xFF
                     j += 1
             st[2] = i
-            return j
+            return j - o
+
+        @micropython.viper
+        def spread(buf, off: int, n: int, base: int) -> int:
+            b = ptr8(buf)  # noqa: F821
+            i = off
+            e = off + n
+            j = base
+            while i < e:
+                c = b[i]
+                if c == 0x10 or c == 0x03:
+                    if j >= i:
+                        break  # no room for the pair yet
+                    b[j] = 0x10
+                    j += 1
+                b[j] = c & 0xFF
+                j += 1
+                i += 1
+            return ((i - off) << 16) | (j - base)
 
         @micropython.viper
         def mask7(buf, n: int):
@@ -178,3 +132,5 @@ if micropython is not None:
         VIPER = True
     except (AttributeError, SyntaxError, NotImplementedError):
         pass
+if not VIPER:  # CPython (tests, the simulator): the twins
+    from .dlepy import decode, mask7, put, spread  # noqa: F401, F811

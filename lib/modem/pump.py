@@ -1,16 +1,34 @@
 """The data pump: one data session between the serial line and a network stream.
 
-Pump(port) is built once, with its buffers; run() moves one session and returns why it ended.
-Back-pressure: the line is read only when every decoded byte has gone to the stream, the
-stream only when every encoded byte has gone to the line. See docs/dle.md for the decisions.
+Pump(port) is built once, with its one buffer (BUF_SIZE bytes, made at boot); run() moves one
+session and returns why it ended. Back-pressure: the line is read only when every decoded
+byte has gone to the stream, the stream only when every escaped byte has gone to the line.
+
+The bytes are worked on where they lie (docs/dle.md), so that each read and write moves as
+much as the buffer holds:
+- host -> peer: the line is read into the host region and decoded in place (a decode never
+  writes ahead of what it reads). While TCPTXDELAY holds a partial segment, more is read into
+  the region's second half and decoded onto the end of what is held.
+- peer -> host: the stream is read into the back of the peer region and escaped forward to
+  its front (dle.spread: the escaped bytes never overtake the raw ones); raw bytes that did
+  not fit yet (many DLE and ETX) wait where they lie for the next turn.
+A two-way session (TCP) gives each direction half the buffer, an upload (FTPPUT) gives the
+host's bytes all of it, a download (FTPGET) the peer's all but _KEEP bytes, where what the
+host types meanwhile is kept for after it.
+
+A side is read or written only while it may be ready: one that had nothing (or less than
+asked) waits for the poller to say it has more, and while the other side keeps the loop busy
+the poller is asked again every _RECHECK_MS.
 """
 from . import dle
-from .compat import POLLIN, POLLOUT, const, ticks_add, ticks_diff, ticks_ms
+from .compat import POLLERR, POLLHUP, POLLIN, POLLOUT, const, ticks_add, ticks_diff, ticks_ms
 from .wait import Wait
 
-RAW_SIZE = const(512)  # host -> peer buffer, and peer -> host raw read
-BUF_SIZE = const(2048)  # all three: RAW_SIZE + RAW_SIZE + escaped (2 * RAW_SIZE)
+BUF_SIZE = const(2048)  # the pump's one buffer
+_HALF = const(1024)  # a two-way session: host -> peer in the first half, peer -> host after
+_KEEP = const(256)  # a download: host bytes kept for after it (more waits on the line)
 _TICK_MS = const(100)  # tick() is called at least this often
+_RECHECK_MS = const(2)  # a busy loop asks the poller about the idle sides this often
 
 # directions
 UP = const(1)  # host -> peer (the line is read)
@@ -30,24 +48,23 @@ _PLUS = const(43)
 
 _DLE = const(0x10)
 _ETX = const(0x03)
+_LONE_ETX = b"\x03"
 
 
 class Pump:
     def __init__(self, port, wait=None, buf=None):
         """port: the serial line; wait: the modem's wait.Wait (the pump's waits go through
-        it, which feeds the watchdog); buf: BUF_SIZE bytes for the three buffers, made here
-        if None."""
+        it, which feeds the watchdog); buf: BUF_SIZE bytes, made here if None."""
         self.port = port
+        self.rx = getattr(port, "rx_stream", port)  # what the line's bytes come and go by
+        self.tx = getattr(port, "tx_stream", port)
         self.w = wait or Wait()
-        if buf is None:
-            buf = bytearray(BUF_SIZE)
-        mv = memoryview(buf)
-        self._up = mv[0:RAW_SIZE]  # views of the one buffer: host -> peer
-        self._dn = mv[RAW_SIZE:2 * RAW_SIZE]  # peer -> host, raw
-        self._enc = mv[2 * RAW_SIZE:BUF_SIZE]  # peer -> host, escaped
+        mv = self._mv = memoryview(buf if buf is not None else bytearray(BUF_SIZE))
         self.state = dle.new_state()  # the decoder's (dle): drain carries it on
-        self._rest = self._up[0:0]
-        self._da = 0  # peer -> host bytes pending in _enc: [_da, _db)
+        self._un = BUF_SIZE  # this session's regions: host's [0, un), peer's [d0, end)
+        self._d0 = 0
+        self._rest = mv[0:0]
+        self._da = 0  # peer -> host bytes pending in the peer region: [_da, _db)
         self._db = 0
         self.errno = 0
         self.dlemode = 1
@@ -73,7 +90,9 @@ class Pump:
         line (data of this session). tick(): called at least every _TICK_MS; true aborts;
         6 (_HANGUP) ends a session that reads the line as the host's ETX would (HOST_ETX;
         what was still to go to the host is dropped), any other session as ABORT.
-        txdelay_ms: hold a partial buffer of host bytes up to this long (0: send at once).
+        txdelay_ms: hold a partial segment of host bytes up to this long (0: send at once).
+        A segment is partial when the line had no more to give (a read that filled what was
+        asked goes at once: more is coming) and it is shorter than half the host region.
         idle_ms: a stream that the pump waits on this long without a byte moving has
         stalled: ERROR (errno 110), as if it had timed out (0: wait for ever).
 
@@ -83,21 +102,38 @@ class Pump:
         After PEER_CLOSED, ERROR or ABORT the host may still be sending: drain() reads it.
         """
         port = self.port
+        rx = self.rx
+        tx = self.tx
+        lpoll = port.pollable
+        lwpoll = port.wpollable
+        spoll = getattr(stream, "pollable", stream)
         st = self.state
         dle.reset(st)
-        self.w.clear()  # the pump's own waits only
+        w = self.w
+        w.clear()  # the pump's own waits only
         self.errno = 0
         self.dlemode = dlemode
         self.host_done = False
         up_on = directions & UP
         dn_on = directions & DOWN
-        upv = self._up
-        dnv = self._dn
-        encv = self._enc
-        ua = ub = 0  # host -> peer decoded bytes pending in _up: [ua, ub)
-        da = db = 0  # peer -> host encoded bytes pending in _enc: [da, db)
-        kept = 0  # DOWN: host bytes kept in _up for after the session: [0, kept)
-        self._rest = upv[0:0]
+        mv = self._mv
+        # The host's region is mv[0:un] (kept bytes, in a download), the peer's mv[d0:]
+        # (none in an upload); ut, the second half of the host's, where more is read while
+        # a segment is held; dr, the peer's after some room for escapes, where it is read.
+        # The two views are made once a session: every chunk is an offset in mv or in them.
+        un = d0 = _HALF if directions == BOTH else BUF_SIZE if up_on else _KEEP
+        self._un = un
+        self._d0 = d0
+        half = un >> 1
+        dn = BUF_SIZE - d0
+        slack = dn >> 3
+        ut = mv[half:un]
+        dr = mv[d0 + slack:] if dn_on else None
+        ua = ub = 0  # host -> peer decoded bytes pending in mv: [ua, ub)
+        da = db = 0  # peer -> host escaped bytes pending in mv[d0:]: [da, db)
+        ra = rb = 0  # peer -> host raw bytes not escaped yet, in mv[d0:]: [ra, rb)
+        kept = 0  # DOWN: host bytes kept in mv for after the session: [0, kept)
+        self._rest = mv[0:0]
         lo = None
         lo_off = 0
         if leftover is not None and len(leftover):
@@ -106,10 +142,14 @@ class Pump:
         escape = False  # DLEMODE 0: the +++ escape, returned as ESCAPE once the peer has all
         end = 0  # PEER_CLOSED or ERROR: drain what is pending for the host, then return it
         etx_out = False
+        short = True  # the last read of the line had no more to give: a segment may wait
+        lr = lw = sr = sw = True  # a side may be ready: tried until it has nothing
+        hup = False  # the stream hung up or failed: polled only while wanted
         hold_t = 0
         now = ticks_ms()
         next_tick = ticks_add(now, _TICK_MS)
-        # DLEMODE 0 escape: up to three '+' held at _up[ub:ub + plus], not yet data
+        polled = now
+        # DLEMODE 0 escape: up to three "+" held at mv[ub:ub + plus], not yet data
         guard = self.guard_ms
         plus = 0
         plus_t = quiet_t = stall_t = now
@@ -119,11 +159,13 @@ class Pump:
                 holding = (
                     txdelay_ms > 0
                     and ua == 0
-                    and 0 < ub < RAW_SIZE
+                    and 0 < ub
+                    and short
+                    and ub + plus < half
                     and not etx
                     and ticks_diff(now, hold_t) < txdelay_ms
                 )
-                # host -> (decode) -> _up
+                # host -> (decode) -> mv
                 if plus and ticks_diff(now, plus_t) >= guard:
                     if plus == 3:
                         etx = escape = True  # what the peer is owed goes first
@@ -131,70 +173,75 @@ class Pump:
                     else:
                         ub += plus  # fewer than three: they were data after all
                         plus = 0
-                if not up_on and not etx and not end and kept < RAW_SIZE:
-                    n = self._keep(lo, lo_off, kept)
+                if not up_on and not etx and not end and kept < half and (
+                        lr or lo is not None):
+                    n = self._keep(lo, lo_off, kept, un, ut)
                     if lo is not None:
                         lo_off += n
                         if lo_off == len(lo):
                             lo = None
+                    elif n < un - half:
+                        lr = False  # the line had no more
                     if n:
                         progress = True
-                        e = _find_etx(upv, kept, n)
+                        e = _find_etx(mv, kept, n)
                         if e >= 0:  # the host stops the download: its ETX taken out
                             put_back = kept + n - e - 1
                             # a copy down by one byte: put reads ahead of where it writes
-                            dle.put(upv[e + 1:kept + n], put_back, upv, e)
+                            dle.put(mv[e + 1:kept + n], put_back, mv, e)
                             kept = e + put_back
                             etx = True
                         else:
                             kept += n
-                        self._rest = upv[0:kept]
-                if up_on and not etx and not end and (ua == ub or holding):
+                        self._rest = mv[0:kept]
+                if up_on and not etx and not end and (ua == ub or holding) and (
+                        lr or lo is not None):
                     if ua == ub:
                         ua = ub = 0
                         for i in range(plus):
-                            upv[i] = _PLUS
-                    k = ub + plus  # where the new bytes go in _up
-                    # Read at k > 0 into _dn, free between the steps of the loop (what the
-                    # peer sends goes from it to _enc at once), and put there: a view of
-                    # _up at k would be a new object for every chunk.
-                    out = upv if k == 0 else dnv
+                            mv[i] = _PLUS
+                    k = ub + plus  # where the new bytes go in mv
                     if lo is not None:
                         n = len(lo) - lo_off
-                        if n > RAW_SIZE - k:
-                            n = RAW_SIZE - k
+                        if n > un - k:
+                            n = un - k
                         src = lo[lo_off:]  # the leftover: once, at the start of a session
                         lo_off += n
                         if lo_off == len(lo):
                             lo = None
+                        short = True
                     else:
-                        n = port.readinto(out, RAW_SIZE - k)
-                        src = out
+                        # into the region at 0, or after what is held by way of its second
+                        # half: a view of mv at k would be a new object for every chunk
+                        src = mv if k == 0 else ut
+                        want = un if k == 0 else un - half
+                        n = rx.readinto(src, want) or 0
+                        short = n < want
+                        if short:
+                            lr = False
                     if n:
                         progress = True
                         if ub == 0:
                             hold_t = now
                         if dlemode:
-                            j = dle.decode(src, n, out, st)
+                            st[3] = k  # decoded to mv[k:], in place or from ahead of it
+                            j = dle.decode(src, n, mv, st)
                             if st[1]:
                                 etx = True
-                                used = st[2]
-                                if src is out:
-                                    self._rest = out[used:n]
-                                else:
-                                    self._rest = src[used:]
+                                if src is mv or src is ut:
+                                    self._rest = src[st[2]:n]
+                                else:  # the leftover: all that follows its ETX
+                                    self._rest = src[st[2]:]
                                     lo = None
                         else:
                             j = n
-                            if src is not out:
-                                out[0:n] = src[0:n]
-                        if k:
-                            dle.put(dnv, j, upv, k)
+                            if src is not mv:
+                                dle.put(src, n, mv, k)
                         if dlemode:
                             ub += j
-                        elif (plus + n <= 3 and upv[k] == _PLUS
-                                and (n < 2 or upv[k + 1] == _PLUS)
-                                and (n < 3 or upv[k + 2] == _PLUS)
+                        elif (plus + n <= 3 and mv[k] == _PLUS
+                                and (n < 2 or mv[k + 1] == _PLUS)
+                                and (n < 3 or mv[k + 2] == _PLUS)
                                 and (plus or ticks_diff(now, quiet_t) >= guard)):
                             plus += n  # maybe the escape: held, not sent
                             plus_t = now
@@ -203,50 +250,70 @@ class Pump:
                             plus = 0
                         quiet_t = now
                         holding = (
-                            txdelay_ms > 0 and ua == 0 and ub < RAW_SIZE and not etx
-                            and ticks_diff(now, hold_t) < txdelay_ms
+                            txdelay_ms > 0 and ua == 0 and short and ub + plus < half
+                            and not etx and ticks_diff(now, hold_t) < txdelay_ms
                         )
-                # _up -> stream
-                if up_on and ub > ua and not holding and not end:
+                # mv -> stream
+                if up_on and ub > ua and not holding and not end and sw:
                     try:
-                        w = stream.write(upv, ua, ub - ua)
+                        n = stream.write(mv, ua, ub - ua)
                     except OSError as e:
-                        w = None
+                        n = 0
                         end = self._fail(e)
-                    if w:
-                        ua += w
+                    if n:
+                        ua += n
                         progress = True
                         stall_t = now
-                # stream -> (encode) -> _enc
-                if dn_on and not etx and not end and da == db:
-                    da = db = 0
+                    if ua < ub:
+                        sw = False  # it took less than offered: full for now
+                # stream -> (escape) -> mv[d0:]
+                if da == db and ra < rb:  # raw bytes left over from the last read go first
+                    x = dle.spread(mv, d0 + ra, rb - ra, d0)
+                    ra += x >> 16
+                    da = 0
+                    db = x & 0xFFFF
+                    progress = True
+                elif dn_on and not etx and not end and da == db and sr:
                     try:
-                        r = stream.readinto(self._dn if dlemode else encv)
+                        r = stream.readinto(dr, dn - slack)
                     except OSError as e:
                         r = None
                         end = self._fail(e)
-                    if r is not None:
+                    if r is None:
+                        sr = False
+                    else:
                         progress = True
                         stall_t = now
                         if r == 0:
                             end = PEER_CLOSED
-                        elif dlemode:
-                            db = dle.encode(self._dn, r, self._enc)
                         else:
-                            db = r
-                # _enc -> host
-                if db > da:
-                    w = port.write(encv, da, db - da)
-                    if w:
-                        da += w
+                            if r < dn - slack:
+                                sr = False
+                            if dlemode:
+                                x = dle.spread(mv, d0 + slack, r, d0)
+                                ra = slack + (x >> 16)
+                                rb = slack + r
+                                da = 0
+                                db = x & 0xFFFF
+                            else:
+                                da = slack
+                                db = slack + r
+                # mv[d0:] -> host
+                if db > da and lw:
+                    n = tx.write(mv, d0 + da, db - da) or 0
+                    if n:
+                        da += n
                         progress = True
-                if da == db:
+                    if da < db:
+                        lw = False
+                if da == db and ra == rb:
                     if (end or (etx and not up_on)) and dlemode and not etx_out:
-                        self._enc[0] = _ETX  # the lone ETX, after all the peer's bytes
-                        da = 0
-                        db = 1
-                        etx_out = True
-                        progress = True
+                        # the lone ETX, after all the peer's bytes
+                        if lw and tx.write(_LONE_ETX, 0, 1):
+                            etx_out = True
+                            progress = True
+                        else:
+                            lw = False
                     elif end:
                         return end
                     elif etx and ua == ub:
@@ -255,53 +322,77 @@ class Pump:
                 now = ticks_ms()
                 if ticks_diff(now, next_tick) >= 0:
                     next_tick = ticks_add(now, _TICK_MS)
-                    self.w.kick()  # a session that never waits feeds the watchdog here
+                    w.kick()  # a session that never waits feeds the watchdog here
                     r = tick() if tick is not None else 0
                     if r == _HANGUP and up_on:
                         etx = True
                         lo = None
                         da = db
+                        ra = rb
                     elif r:
                         return ABORT
-                if progress:
-                    continue
-                # nothing moved: wait for the line or the stream
+                # what each side waits for, if anything
                 pm = 0
-                wm = 0
-                sm = 0
                 if not etx and not end and lo is None and (
-                        (up_on and (ua == ub or holding)) or (not up_on and kept < RAW_SIZE)):
+                        (up_on and (ua == ub or holding)) or (not up_on and kept < half)):
                     pm = POLLIN
-                if db > da:
-                    wm = POLLOUT
-                if dn_on and not etx and not end and da == db:
-                    sm = POLLIN
+                wm = POLLOUT if db > da or (
+                    da == db and ra == rb and not etx_out and dlemode
+                    and (end or (etx and not up_on))) else 0
+                sm = POLLIN if dn_on and not etx and not end and da == db and ra == rb else 0
                 if up_on and ub > ua and not holding and not end:
                     sm |= POLLOUT
-                if port.wpollable is port.pollable:
-                    self.w.want(port.pollable, pm | wm)
-                else:
-                    self.w.want(port.pollable, pm)
-                    self.w.want(port.wpollable, wm)
-                self.w.want(getattr(stream, "pollable", stream), sm)
-                if not sm or not idle_ms:
-                    stall_t = now  # only a wait on the stream counts
-                elif ticks_diff(now, stall_t) >= idle_ms:
-                    self.errno = 110  # ETIMEDOUT
-                    end = ERROR
-                    continue
-                ms = _TICK_MS
-                if plus and ms > guard - ticks_diff(now, plus_t):
-                    ms = max(0, guard - ticks_diff(now, plus_t))
-                if holding:
-                    ms = txdelay_ms - ticks_diff(now, hold_t)
-                    if ms < 0:
+                if progress:
+                    # busy: the sides that had nothing are asked after now and then only
+                    if ((pm and not lr) or (wm and not lw) or (sm & POLLIN and not sr)
+                            or (sm & POLLOUT and not sw)) and ticks_diff(now, polled) >= \
+                            _RECHECK_MS:
                         ms = 0
-                    elif ms > _TICK_MS:
-                        ms = _TICK_MS
-                for _ in self.w.poll(ms):
-                    pass
-                now = ticks_ms()
+                    else:
+                        continue
+                else:
+                    ms = _TICK_MS
+                    if plus and ms > guard - ticks_diff(now, plus_t):
+                        ms = max(0, guard - ticks_diff(now, plus_t))
+                    if holding:
+                        ms = txdelay_ms - ticks_diff(now, hold_t)
+                        if ms < 0:
+                            ms = 0
+                        elif ms > _TICK_MS:
+                            ms = _TICK_MS
+                    if not sm or not idle_ms:
+                        stall_t = now  # only a wait on the stream counts
+                    elif ticks_diff(now, stall_t) >= idle_ms:
+                        self.errno = 110  # ETIMEDOUT
+                        end = ERROR
+                        continue
+                # (mask: a side that flips between wanted and not makes no new entry)
+                if lwpoll is lpoll:
+                    w.mask(lpoll, pm | wm)
+                else:
+                    w.mask(lpoll, pm)
+                    w.mask(lwpoll, wm)
+                if sm or not hup:
+                    w.mask(spoll, sm)
+                for obj, ev in w.poll(ms):
+                    if obj is spoll:
+                        if ev & (POLLIN | POLLHUP | POLLERR):
+                            sr = True
+                        if ev & (POLLOUT | POLLHUP | POLLERR):
+                            sw = True
+                        if ev & (POLLHUP | POLLERR) and not sm:
+                            # reported at every poll while the pump waits on the line:
+                            # not polled until wanted (the read finds its end then)
+                            hup = True
+                            w.want(spoll, 0)
+                        continue
+                    if ev & (POLLHUP | POLLERR):
+                        raise EOFError()  # the line has gone (a pty's other end closed)
+                    if obj is lpoll and ev & POLLIN:
+                        lr = True
+                    if obj is lwpoll and ev & POLLOUT:
+                        lw = True
+                now = polled = ticks_ms()
         finally:
             self._da = da
             self._db = db
@@ -309,23 +400,22 @@ class Pump:
             self._ub = ub
             if etx:
                 self.host_done = True
-            if lo is not None and not up_on:  # more typed ahead than _up holds: kept too
-                self._rest = bytes(upv[0:kept]) + bytes(lo[lo_off:])
-            self.w.clear()
+            if lo is not None and not up_on:  # more typed ahead than kept: kept too
+                self._rest = bytes(mv[0:kept]) + bytes(lo[lo_off:])
+            w.clear()
 
-    def _keep(self, lo, lo_off, kept):
-        """DOWN: host bytes (the leftover first, then the line) put at _up[kept:]; how many."""
-        room = RAW_SIZE - kept
+    def _keep(self, lo, lo_off, kept, un, ut):
+        """DOWN: host bytes (the leftover first, then the line) put at mv[kept:un]; how
+        many. The line is read into the region's second half ut (kept is less than its
+        start)."""
         if lo is not None:
             n = len(lo) - lo_off
-            if n > room:
-                n = room
-            dle.put(lo[lo_off:], n, self._up, kept)
+            if n > un - kept:
+                n = un - kept
+            dle.put(lo[lo_off:], n, self._mv, kept)
             return n
-        if kept == 0:
-            return self.port.readinto(self._up, room)
-        n = self.port.readinto(self._dn, room)  # then put after what is kept
-        dle.put(self._dn, n, self._up, kept)
+        n = self.rx.readinto(ut, len(ut)) or 0
+        dle.put(ut, n, self._mv, kept)  # down, or onto itself: put reads ahead of its writes
         return n
 
     def drain(self, stream, quiet_ms, tick=None):
@@ -339,8 +429,10 @@ class Pump:
             return self._rest
         self.w.clear()
         port = self.port
+        rx = self.rx
         st = self.state
-        upv = self._up
+        upv = self._mv
+        un = self._un
         ua = self._ua
         ub = self._ub
         fwd = stream is not None
@@ -372,11 +464,12 @@ class Pump:
                     if done:
                         return self._rest
                     ua = ub = 0
-                    n = port.readinto(upv, RAW_SIZE)
+                    n = rx.readinto(upv, un) or 0
                     if n:
                         moved = True
                         heard = now
                         if self.dlemode:
+                            st[3] = 0
                             ub = dle.decode(upv, n, upv, st)
                             if st[1]:  # the host's own end: what follows are commands
                                 done = True
@@ -415,19 +508,20 @@ class Pump:
         """
         if not self.dlemode:
             return True
-        enc = self._enc
-        i = 0
-        while i < self._da:  # was the last byte written the DLE of a pair?
+        enc = self._mv
+        d0 = self._d0
+        i = d0
+        while i < d0 + self._da:  # was the last byte written the DLE of a pair?
             i += 2 if enc[i] == _DLE else 1
-        tail = self._enc[self._da : i] if i > self._da else self._enc[0:0]
+        tail = enc[d0 + self._da:i] if i > d0 + self._da else enc[0:0]
         buf = bytearray(len(tail) + 1)
-        buf[0 : len(tail)] = tail
+        buf[0:len(tail)] = tail
         buf[len(tail)] = _ETX
         mv = memoryview(buf)
         off = 0
         t0 = ticks_ms()
         while off < len(buf):
-            off += self.port.write(mv, off)
+            off += self.tx.write(mv, off, len(buf) - off) or 0
             if off < len(buf):
                 if ticks_diff(ticks_ms(), t0) > timeout_ms:
                     return False
@@ -441,6 +535,7 @@ class Pump:
     def _fail(self, e):
         self.errno = e.args[0] if e.args else 0
         return ERROR
+
 
 def _find_etx(buf, off, n):
     """The index of the first ETX in buf[off:off + n], or -1."""

@@ -7,6 +7,7 @@ class UartPort:
 
     def __init__(self, uart):
         self.uart = uart
+        self.rx_stream = self.tx_stream = uart  # the pump calls the UART's own readinto and write
         self.pollable = uart
         self.wpollable = uart
         self.baud = 0

@@ -3,6 +3,7 @@ watchdog is fed at least every SLICE_MS, so no wait can outlast it.
 
     w = Wait(kick)         kick(): the watchdog's feed (firmware/boot.py puts it on the board)
     w.want(obj, mask)      poll obj for mask (POLLIN, POLLOUT, both; 0: no more)
+    w.mask(obj, mask)      the same, but 0 keeps obj registered (see mask)
     w.poll(ms)             one wait of at most ms (and at most SLICE_MS): (obj, events) pairs
     w.until(obj, mask, ms, each=None)
                            wait up to ms for obj: its events, or 0 at the deadline; each(),
@@ -38,6 +39,15 @@ class Wait:
         else:
             self._p.unregister(obj)
             del self._masks[obj]
+
+    def mask(self, obj, mask):
+        """want(obj, mask), except that mask 0 leaves obj registered for nothing (until
+        want(obj, 0) or clear()): a wait that changes what it polls for at every turn (the
+        pump's) makes no new poller entry each time. A registered obj is still reported
+        when it hangs up or fails (POLLHUP, POLLERR) even for mask 0."""
+        if obj is not None and self._masks.get(obj, -1) != mask:
+            self._p.register(obj, mask)
+            self._masks[obj] = mask
 
     def clear(self):
         for obj in self._masks:
