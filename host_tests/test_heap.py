@@ -1,7 +1,10 @@
 """The heap budget in board terms (docs/heap.md): a whole installer's session under the
 MicroPython unix port, on a pty against real servers (fullsession.py), every module
 resident once used. With the code in ROM (sim.py --rom, as frozen firmware runs it) it
-passes at HEAP=64K; with the code in the heap (as `make deploy` copies .mpy files) at 128K.
+passes at HEAP=72K; with the code in the heap (as `make deploy` copies .mpy files) at 128K.
+Each is some 10 to 30 % above the smallest heap `make bench` finds the session passing in
+(64K and 100K): the unix port's heap fragments, and a heap at the edge passes or fails by
+where the garbage of the moment lies, not by what the modem keeps.
 Each runs the session twice in the same modem: the second round may not keep more heap
 than the first (a leak of a buffer per session would)."""
 
@@ -23,8 +26,8 @@ def test_a_full_session_twice_with_the_code_in_the_heap_at_128k():
     check(run("128K", rounds=2))
 
 
-def test_a_full_session_twice_with_the_code_in_rom_at_64k():
-    check(run("64K", rom=True, rounds=2))
+def test_a_full_session_twice_with_the_code_in_rom_at_72k():
+    check(run("72K", rom=True, rounds=2))
 
 
 def test_code_in_rom_takes_no_heap(tmp_path):

@@ -100,9 +100,12 @@ def main():
             print("    without them (frozen firmware keeps them in flash): %d bytes in use"
                   % (used - names))
     sys.path.insert(0, os.path.join(ROOT, "host_tests"))
+    import logging
+
     import fullsession
 
-    for rom, heap, top in ((True, "64K", 80), (False, "128K", 144)):
+    logging.basicConfig(level=logging.WARNING)  # configured: pyftpdlib then logs no INFO
+    for rom, heap, top in ((True, "72K", 88), (False, "128K", 144)):
         r = fullsession.run(heap, rom=rom, rounds=2)
         print("\nFull session twice (boot, parameters, link, TCP client and server, FTP both"
               " ways in both modes, SNTP), code %s, at HEAP=%s: %s; bytes in use after boot"
