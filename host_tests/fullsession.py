@@ -1,7 +1,7 @@
 """A full session on the modem under the MicroPython runtime, as an installer would run one:
 boot, parameters, the link, a TCP client and a TCP server session, FTP both ways in both
 modes, SNTP, the clock. Used by test_heap.py (code in ROM at HEAP=72K, code in the heap at
-128K) and by `make bench` (the smallest heap it passes in). Real servers on 127.0.0.1: an
+160K) and by `make bench` (the smallest heap it passes in). Real servers on 127.0.0.1: an
 echo peer, pyftpdlib, an NTP server.
 """
 import hashlib

@@ -1,10 +1,13 @@
 """The heap budget in board terms (docs/heap.md): a whole installer's session under the
 MicroPython unix port, on a pty against real servers (fullsession.py), every module
 resident once used. With the code in ROM (sim.py --rom, as frozen firmware runs it) it
-passes at HEAP=72K; with the code in the heap (as `make deploy` copies .mpy files) at 128K.
-Each is some 10 to 30 % above the smallest heap `make bench` finds the session passing in
-(64K and 100K): the unix port's heap fragments, and a heap at the edge passes or fails by
-where the garbage of the moment lies, not by what the modem keeps.
+passes at HEAP=72K; with the code in the heap (as `make deploy` copies .mpy files) at 160K.
+Each is some 10 to 15 % above the smallest heap `make bench` finds the session passing in
+(64K and 140K): the unix port's heap fragments, and a heap at the edge passes or fails by
+where the garbage of the moment lies, not by what the modem keeps. With the code in the
+heap the names are interned as modules load: past 630 of them the unix port takes its next
+pool of names, 7 KB in one piece, in the middle of the session (frozen firmware keeps the
+names in flash; tools/romboot.py interns them at boot as it stands in for that).
 Each runs the session twice in the same modem: the second round may not keep more heap
 than the first (a leak of a buffer per session would)."""
 
@@ -22,8 +25,8 @@ def check(r):
     assert second - first < DRIFT, r["ends"]
 
 
-def test_a_full_session_twice_with_the_code_in_the_heap_at_128k():
-    check(run("128K", rounds=2))
+def test_a_full_session_twice_with_the_code_in_the_heap_at_160k():
+    check(run("160K", rounds=2))
 
 
 def test_a_full_session_twice_with_the_code_in_rom_at_72k():

@@ -4,7 +4,7 @@
 - Heap in use after boot (tools/boot_heap.py), the code in ROM and in the heap, and how much
   of it is interned names (which frozen firmware keeps in flash).
 - A full session (host_tests/fullsession.py), twice in one modem: code in ROM (sim.py --rom,
-  as frozen firmware runs it) at HEAP=64K, code in the heap (as make deploy) at 128K, and
+  as frozen firmware runs it) at HEAP=72K, code in the heap (as make deploy) at 160K, and
   the smallest heap each passes in.
 - The DLE codec (tools/bench_dle.py) under both runtimes.
 - The data path (tools/bench_tcp.py): TCP through the modem against socat on the same pty
@@ -105,7 +105,7 @@ def main():
     import fullsession
 
     logging.basicConfig(level=logging.WARNING)  # configured: pyftpdlib then logs no INFO
-    for rom, heap, top in ((True, "72K", 88), (False, "128K", 144)):
+    for rom, heap, top in ((True, "72K", 88), (False, "160K", 176)):
         r = fullsession.run(heap, rom=rom, rounds=2)
         print("\nFull session twice (boot, parameters, link, TCP client and server, FTP both"
               " ways in both modes, SNTP), code %s, at HEAP=%s: %s; bytes in use after boot"

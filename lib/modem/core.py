@@ -61,7 +61,7 @@ class Modem:
         self.pending = bytearray()  # what the host sent while a command was running (feed)
         self.held = []  # unsolicited lines held during a data session (_hold)
         self.enter = None  # set by a command that opens a data session: enter(leftover)
-        self.listener = None  # a TCP server socket waiting for its peer (tcp.Listener)
+        self.listener = None  # a server socket waiting for its peer (tcp.Listener, udp.Listener)
         self.pump = None  # the data pump (pump.Pump), made at start-up
         self.clock = None  # the real-time clock (clock.Clock), made when first needed
         # how long a TCP or FTP connection may take to open, a server to answer (ms)
@@ -158,7 +158,7 @@ class Modem:
     def _busy(self, name, sock):
         """True for a parameter of the socket whose listener waits: the service runs, its
         parameters cannot be set now (37123)."""
-        return sock and self.listener is not None and sock == self.listener.sid
+        return self.listener is not None and self.listener.busy(name, sock)
 
     def hangup(self):
         """True when the host has dropped its DTR line in a data session (a board with DTR)."""
@@ -347,9 +347,7 @@ class Modem:
     def _accept(self, lis):
         c = lis.accept()
         if c is not None:
-            from .tcp import accepted
-
-            self.enter = lambda leftover: accepted(self, c)
+            self.enter = lambda leftover: lis.session(self, c)
             self.feed(self._session(None))
 
     def _session(self, leftover):

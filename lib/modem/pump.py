@@ -29,11 +29,16 @@ _HALF = const(1024)  # a two-way session: host -> peer in the first half, peer -
 _KEEP = const(256)  # a download: host bytes kept for after it (more waits on the line)
 _TICK_MS = const(100)  # tick() is called at least this often
 _RECHECK_MS = const(2)  # a busy loop asks the poller about the idle sides this often
+_DGRAM_HOST = const(512)  # datagrams: the host's region, the largest datagram it sends
+_DGRAM_MORE = const(128)  # datagrams: what is read at a time onto held bytes
+_DGRAM_ROOM = const(16)  # datagrams: the peer's room for escapes (a datagram is read whole)
+_ECONNREFUSED = const(111)
 
 # directions
 UP = const(1)  # host -> peer (the line is read)
 DOWN = const(2)  # peer -> host (the stream is read)
 BOTH = const(3)
+DGRAM = const(4)  # with BOTH: the stream carries datagrams (UDP), see run()
 
 # reasons run() returns
 HOST_ETX = const(1)  # the host sent an unescaped ETX (DLEMODE 1); rest() is what followed it
@@ -96,6 +101,13 @@ class Pump:
         idle_ms: a stream that the pump waits on this long without a byte moving has
         stalled: ERROR (errno 110), as if it had timed out (0: wait for ever).
 
+        BOTH | DGRAM (UDP): each write to the stream is one datagram, each read one received
+        (up to BUF_SIZE - 528 bytes, 1520: a whole one of a 1500-byte MTU); the host's bytes
+        are held up to txdelay_ms from the first one, whatever the reads were like, or until
+        there are _DGRAM_HOST - _DGRAM_MORE of them (a datagram of up to _DGRAM_HOST); a read
+        of nothing is an empty datagram, not the end; a peer that is not there (ICMP port
+        unreachable: ECONNREFUSED) loses the datagram, the session goes on.
+
         A DOWN session (FTPGET) carries no host data: what the host types meanwhile is
         kept for after it (rest()), except an ETX, which ends the session (HOST_ETX) once
         what was pending for the host and the lone ETX are out.
@@ -116,17 +128,19 @@ class Pump:
         self.host_done = False
         up_on = directions & UP
         dn_on = directions & DOWN
+        dgram = directions & DGRAM
         mv = self._mv
         # The host's region is mv[0:un] (kept bytes, in a download), the peer's mv[d0:]
         # (none in an upload); ut, the second half of the host's, where more is read while
         # a segment is held; dr, the peer's after some room for escapes, where it is read.
         # The two views are made once a session: every chunk is an offset in mv or in them.
-        un = d0 = _HALF if directions == BOTH else BUF_SIZE if up_on else _KEEP
+        un = d0 = (_DGRAM_HOST if dgram else _HALF) if up_on and dn_on else (
+            BUF_SIZE if up_on else _KEEP)
         self._un = un
         self._d0 = d0
-        half = un >> 1
+        half = un - _DGRAM_MORE if dgram else un >> 1  # more is read onto held bytes up to it
         dn = BUF_SIZE - d0
-        slack = dn >> 3
+        slack = _DGRAM_ROOM if dgram else dn >> 3
         ut = mv[half:un]
         dr = mv[d0 + slack:] if dn_on else None
         ua = ub = 0  # host -> peer decoded bytes pending in mv: [ua, ub)
@@ -160,7 +174,7 @@ class Pump:
                     txdelay_ms > 0
                     and ua == 0
                     and 0 < ub
-                    and short
+                    and (short or dgram)
                     and ub + plus < half
                     and not etx
                     and ticks_diff(now, hold_t) < txdelay_ms
@@ -250,7 +264,7 @@ class Pump:
                             plus = 0
                         quiet_t = now
                         holding = (
-                            txdelay_ms > 0 and ua == 0 and short and ub + plus < half
+                            txdelay_ms > 0 and ua == 0 and (short or dgram) and ub + plus < half
                             and not etx and ticks_diff(now, hold_t) < txdelay_ms
                         )
                 # mv -> stream
@@ -259,7 +273,10 @@ class Pump:
                         n = stream.write(mv, ua, ub - ua)
                     except OSError as e:
                         n = 0
-                        end = self._fail(e)
+                        if dgram and e.args and e.args[0] == _ECONNREFUSED:
+                            n = ub - ua  # nobody there: the datagram is lost, not the session
+                        else:
+                            end = self._fail(e)
                     if n:
                         ua += n
                         progress = True
@@ -278,14 +295,16 @@ class Pump:
                         r = stream.readinto(dr, dn - slack)
                     except OSError as e:
                         r = None
-                        end = self._fail(e)
+                        if not dgram or not e.args or e.args[0] != _ECONNREFUSED:
+                            end = self._fail(e)
                     if r is None:
                         sr = False
                     else:
                         progress = True
                         stall_t = now
                         if r == 0:
-                            end = PEER_CLOSED
+                            if not dgram:  # (an empty datagram is not the end)
+                                end = PEER_CLOSED
                         else:
                             if r < dn - slack:
                                 sr = False

@@ -68,6 +68,13 @@ class Listener:
         except OSError:
             raise codes.ATError(codes.OPEN_FAILED)
 
+    def busy(self, name, sock):
+        """Its socket's parameters cannot be set while it waits (37123)."""
+        return sock == self.sid
+
+    def session(self, m, c):
+        return accepted(m, c)
+
     def accept(self):
         """An allowed peer's socket, or None (nobody, or a refused peer, closed at once)."""
         try:
