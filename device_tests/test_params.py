@@ -157,11 +157,12 @@ class ParamTest(unittest.TestCase):
             '#DLEMODE: 1,1\r\n#TCPPORT: 1,0\r\n#TCPSERV: 1,""\r\n#TCPTXDELAY: 1,100\r\n\r\n'
             '#DLEMODE: 2,1\r\n#TCPPORT: 2,0\r\n#TCPSERV: 2,""\r\n#TCPTXDELAY: 2,100\r\n\r\n'
             "+EGNTPPORT: 123\r\n+EGNTPUTC: 0,0\r\n+EGNTPWAIT: 30\r\n\r\n"
-            # then the Wavecom stack's, after the spec's: DNS, the physical layer, UDP
+            # then the Wavecom stack's, after the spec's: DNS, the physical layer, UDP, PING
             '#DNSSERV1: "0.0.0.0"\r\n#DNSSERV2: "0.0.0.0"\r\n\r\n'
             '#CALLSCREENNUM: ""\r\n#PPPMODE: 1\r\n#DIALN1: ""\r\n#DIALN2: ""\r\n'
             "#DIALSELECT: 1\r\n#REDIALCOUNT: 5\r\n\r\n"
-            '#UDPPORT: 0\r\n#UDPSERV: ""\r\n#UDPTXDELAY: 100\r\n')
+            '#UDPPORT: 0\r\n#UDPSERV: ""\r\n#UDPTXDELAY: 100\r\n\r\n'
+            '#PINGDELAY: 1\r\n#PINGNUM: 4\r\n#PINGREMOTE: ""\r\n')
         self.assertEqual(self.r.send("AT#VALL"), want.encode() + OK)
         self.assertEqual(self.r.send("AT#VVERSION"),
                          ("\r\n#VERSION: " + version + "\r\n").encode() + OK)

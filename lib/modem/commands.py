@@ -77,6 +77,8 @@ TABLE = {
     "#VDNS": "modem.info.display",
     "#VPHY": "modem.info.display",
     "#VUDP": "modem.info.display",
+    "#VPING": "modem.info.display",
+    "#PING": "modem.ping.at_ping",
     "#OUDP": "modem.udp.oudp",
     "#LUDPSTART": "modem.udp.ludpstart",
     "#LUDPSTOP": "modem.udp.ludpstop",

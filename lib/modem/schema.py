@@ -8,7 +8,7 @@ kinds: S string (lo = max length), H host (dotted quad or name, lo = max length)
 A address (a dotted quad), N integer lo..hi, P port (1 to 5 digits, lo..hi), T FTP type (A
 or I), D multiple of 20 in lo..hi, U UTC offset (hour lo..hi, minutes 0..59; the default
 "h m"), B baud rate (one of BAUDS). groups: G GPRS, F FTP, T TCP (one value per socket),
-S SNTP, U UDP, D DNS, P the physical layer (GSM dialling, kept for hosts that set it), X
+S SNTP, U UDP, I PING, D DNS, P the physical layer (GSM dialling, kept for hosts that set it), X
 extension or GSM setting (never in VALL). A row is a string (one object each, its text in
 flash with the frozen code), split when it is used: row(name).
 """
@@ -40,6 +40,9 @@ PARAMS = {
     "UDPPORT": "#,P,1,65535,0,U",
     "UDPSERV": "#,H,120,0,,U",
     "UDPTXDELAY": "#,D,0,32760,100,U",
+    "PINGDELAY": "#,N,1,255,1,I",
+    "PINGNUM": "#,N,1,255,4,I",
+    "PINGREMOTE": "#,H,120,0,,I",
     "DNSSERV1": "#,A,0,0,0.0.0.0,D",
     "DNSSERV2": "#,A,0,0,0.0.0.0,D",
     "PPPMODE": "#,N,1,4,1,P",
@@ -83,6 +86,7 @@ VTCP = "DLEMODE TCPSERV TCPPORT:TCPPOINT TCPTXDELAY"
 VALL_TCP = "DLEMODE TCPPORT TCPSERV TCPTXDELAY"
 VSNTP = "EGNTPPORT EGNTPUTC EGNTPWAIT"
 VUDP = "UDPPORT UDPSERV UDPTXDELAY"
+VPING = "PINGDELAY PINGNUM PINGREMOTE"
 VDNS = "DNSSERV1 DNSSERV2"
 VPHY = "CALLSCREENNUM PPPMODE DIALN1 DIALN2 DIALSELECT REDIALCOUNT"
 VWLAN = "WLANSSID WLANPW"  # an extension: never in VALL
