@@ -157,12 +157,17 @@ class ParamTest(unittest.TestCase):
             '#DLEMODE: 1,1\r\n#TCPPORT: 1,0\r\n#TCPSERV: 1,""\r\n#TCPTXDELAY: 1,100\r\n\r\n'
             '#DLEMODE: 2,1\r\n#TCPPORT: 2,0\r\n#TCPSERV: 2,""\r\n#TCPTXDELAY: 2,100\r\n\r\n'
             "+EGNTPPORT: 123\r\n+EGNTPUTC: 0,0\r\n+EGNTPWAIT: 30\r\n\r\n"
-            # then the Wavecom stack's, after the spec's: DNS, the physical layer, UDP, PING
+            # then the Wavecom stack's, after the spec's: DNS, the physical layer, UDP, PING, mail
             '#DNSSERV1: "0.0.0.0"\r\n#DNSSERV2: "0.0.0.0"\r\n\r\n'
             '#CALLSCREENNUM: ""\r\n#PPPMODE: 1\r\n#DIALN1: ""\r\n#DIALN2: ""\r\n'
             "#DIALSELECT: 1\r\n#REDIALCOUNT: 5\r\n\r\n"
             '#UDPPORT: 0\r\n#UDPSERV: ""\r\n#UDPTXDELAY: 100\r\n\r\n'
-            '#PINGDELAY: 1\r\n#PINGNUM: 4\r\n#PINGREMOTE: ""\r\n')
+            '#PINGDELAY: 1\r\n#PINGNUM: 4\r\n#PINGREMOTE: ""\r\n\r\n'
+            '#SMTPSERV: ""\r\n#SMTPPORT: 25\r\n#SMTPUN: ""\r\n#SMTPPW: ""\r\n#SMTPAUTH: 0\r\n'
+            '#DOMAIN: ""\r\n#SENDERNAME: ""\r\n#SENDERADDR: ""\r\n\r\n'
+            '#REC1: ""\r\n#CCREC1: ""\r\n#SUBJ1: ""\r\n\r\n'
+            '#REC2: ""\r\n#CCREC2: ""\r\n#SUBJ2: ""\r\n\r\n'
+            '#REC3: ""\r\n#CCREC3: ""\r\n#SUBJ3: ""\r\n')
         self.assertEqual(self.r.send("AT#VALL"), want.encode() + OK)
         self.assertEqual(self.r.send("AT#VVERSION"),
                          ("\r\n#VERSION: " + version + "\r\n").encode() + OK)

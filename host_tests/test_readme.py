@@ -17,7 +17,7 @@ def test_every_command_of_the_table_is_in_the_readme_and_no_other():
     names = set()
     for row in section("commands").splitlines()[3:]:
         for cell in row.split("|")[1].split(","):
-            m = re.match(r"\s*`AT([#+&]?[A-Z]*)`", cell)
+            m = re.match(r"\s*`AT([#+&]?[A-Z0-9]*)`", cell)
             if m and m.group(1):
                 names.add(m.group(1))
     assert names == set(C.names()), set(C.names()) ^ names

@@ -70,6 +70,7 @@ class Modem:
         # how long the host must be silent after a session the network ended, before the
         # modem answers and reads commands again (pump.drain)
         self.quiet_ms = 1000
+        self.mail_ms = 180000  # an SMTP server silent this long: 37964
         # the SNTP request's timeout in ms per second the host asked for (tests shorten it)
         self.sntp_ms = 1000
         # DNSSERV1/2 asked by the modem itself (dns.py): at this port, each this long

@@ -8,9 +8,9 @@ kinds: S string (lo = max length), H host (dotted quad or name, lo = max length)
 A address (a dotted quad), N integer lo..hi, P port (1 to 5 digits, lo..hi), T FTP type (A
 or I), D multiple of 20 in lo..hi, U UTC offset (hour lo..hi, minutes 0..59; the default
 "h m"), B baud rate (one of BAUDS). groups: G GPRS, F FTP, T TCP (one value per socket),
-S SNTP, U UDP, I PING, D DNS, P the physical layer (GSM dialling, kept for hosts that set it), X
-extension or GSM setting (never in VALL). A row is a string (one object each, its text in
-flash with the frozen code), split when it is used: row(name).
+S SNTP, U UDP, I PING, M mail, D DNS, P the physical layer (GSM dialling, kept for hosts
+that set it), X extension or GSM setting (never in VALL). A row is a string (one object
+each, its text in flash with the frozen code), split when it is used: row(name).
 """
 from .compat import const
 
@@ -43,6 +43,23 @@ PARAMS = {
     "PINGDELAY": "#,N,1,255,1,I",
     "PINGNUM": "#,N,1,255,4,I",
     "PINGREMOTE": "#,H,120,0,,I",
+    "SMTPSERV": "#,H,120,0,,M",
+    "SMTPPORT": "#,P,1,65535,25,M",
+    "SMTPUN": "#,S,64,0,,M",
+    "SMTPPW": "#,S,64,0,,M",
+    "SMTPAUTH": "#,N,0,1,0,M",
+    "DOMAIN": "#,S,120,0,,M",
+    "SENDERNAME": "#,S,120,0,,M",
+    "SENDERADDR": "#,S,120,0,,M",
+    "REC1": "#,S,120,0,,M",
+    "CCREC1": "#,S,120,0,,M",
+    "SUBJ1": "#,S,120,0,,M",
+    "REC2": "#,S,120,0,,M",
+    "CCREC2": "#,S,120,0,,M",
+    "SUBJ2": "#,S,120,0,,M",
+    "REC3": "#,S,120,0,,M",
+    "CCREC3": "#,S,120,0,,M",
+    "SUBJ3": "#,S,120,0,,M",
     "DNSSERV1": "#,A,0,0,0.0.0.0,D",
     "DNSSERV2": "#,A,0,0,0.0.0.0,D",
     "PPPMODE": "#,N,1,4,1,P",
@@ -87,6 +104,10 @@ VALL_TCP = "DLEMODE TCPPORT TCPSERV TCPTXDELAY"
 VSNTP = "EGNTPPORT EGNTPUTC EGNTPWAIT"
 VUDP = "UDPPORT UDPSERV UDPTXDELAY"
 VPING = "PINGDELAY PINGNUM PINGREMOTE"
+VSMTP = "SMTPSERV SMTPPORT SMTPUN SMTPPW SMTPAUTH DOMAIN SENDERNAME SENDERADDR"
+VMAIL1 = "REC1 CCREC1 SUBJ1"
+VMAIL2 = "REC2 CCREC2 SUBJ2"
+VMAIL3 = "REC3 CCREC3 SUBJ3"
 VDNS = "DNSSERV1 DNSSERV2"
 VPHY = "CALLSCREENNUM PPPMODE DIALN1 DIALN2 DIALSELECT REDIALCOUNT"
 VWLAN = "WLANSSID WLANPW"  # an extension: never in VALL

@@ -1,0 +1,224 @@
+"""E-mail out (the Wavecom stack's SMTP, docs/decisions.md section 12): AT#PUTMAIL sends the
+host's mail to REC1 (and CCREC1) through SMTPSERV:SMTPPORT, from SENDERNAME <SENDERADDR>,
+with SUBJ1. The SMTP session is opened first (EHLO DOMAIN, AUTH when SMTPUN is set, MAIL,
+RCPT, DATA); then Ok_Info_WaitingForData, and the host's text, not echoed, up to a line that
+is a lone "." (its CR LF . CR LF), goes to the server as it comes: lines ended CR LF (a
+host's bare LF too), a line that starts with "." doubled. OK once the server took the mail.
+"""
+from . import sockets
+from .atparse import ACT
+from .codes import BAD_PARAMETER, ERROR, OK_WAITING, OPEN_FAILED, ATError
+from .compat import BUSY_ERRNOS, POLLIN, POLLOUT, const, ticks_add, ticks_diff, ticks_ms
+from .ftp import _reply, _quit
+
+SILENT = const(37964)  # the SMTP server did not answer (in MAIL_MS)
+CLOSED = const(37966)  # the server closed the session
+_CR = const(13)
+_LF = const(10)
+_DOT = const(46)
+_TICK_MS = const(100)
+
+
+def _b64(data):
+    import binascii
+
+    return binascii.b2a_base64(data).strip().decode()
+
+
+def _ok(m, c, text=None, want=50):
+    """Sends text (if any), reads the reply; its first digit must be want (2: 50, 3: 51),
+    else ATError(38016). A server silent for m.mail_ms: OSError(110)."""
+    if text is not None:
+        _send(m, c, (text + "\r\n").encode())
+    r = _reply(m, c, m.mail_ms)
+    if r[0] != want:
+        raise ATError(OPEN_FAILED)
+    return r
+
+
+def _send(m, c, data):
+    """All of data to the server, waiting while it is full (m.mail_ms at most)."""
+    mv = memoryview(data)
+    off = 0
+    while off < len(data):
+        try:
+            n = c.send(mv[off:])
+        except OSError as e:
+            if e.args[0] not in BUSY_ERRNOS:
+                raise
+            n = 0
+        off += n or 0
+        if off < len(data) and not m.wait(c, POLLOUT, m.mail_ms):
+            raise OSError(110)
+
+
+def _addresses(text):
+    return [a.strip() for a in text.split(",") if a.strip()]
+
+
+def putmail(m, name, op, args):
+    """AT#PUTMAIL: the session opened, Ok_Info_WaitingForData, then the host's text."""
+    if op != ACT:
+        raise ATError(ERROR)
+    m.link.need()
+    sockets.idle(m)
+    p = m.params
+    host = p.get("SMTPSERV")
+    port = p.get("SMTPPORT")
+    sender = p.get("SENDERADDR")
+    to = _addresses(p.get("REC1"))
+    cc = _addresses(p.get("CCREC1"))
+    if not host or not port or not sender or not to:
+        raise ATError(BAD_PARAMETER)  # nowhere to send, or nobody to send to
+    c = sockets.connect(m, sockets.resolve(m, host, port))
+    try:
+        _ok(m, c)  # 220
+        domain = p.get("DOMAIN") or "localhost"
+        try:
+            _ok(m, c, "EHLO " + domain)
+        except ATError:
+            _ok(m, c, "HELO " + domain)
+        user = p.get("SMTPUN")
+        if user:
+            pw = p.get("SMTPPW")
+            _ok(m, c, "AUTH PLAIN " + _b64(b"\0" + user.encode() + b"\0" + pw.encode()))
+        _ok(m, c, "MAIL FROM:<%s>" % sender)
+        for a in to + cc:
+            _ok(m, c, "RCPT TO:<%s>" % a)
+        _ok(m, c, "DATA", 51)  # 354
+        who = p.get("SENDERNAME")
+        head = "From: %s<%s>\r\nTo: %s\r\n" % ('"%s" ' % who if who else "", sender,
+                                               ", ".join(to))
+        if cc:
+            head += "Cc: %s\r\n" % ", ".join(cc)
+        head += "Subject: %s\r\n" % p.get("SUBJ1")
+        _send(m, c, head.encode())  # the host's own headers may follow, or its blank line
+    except Exception as e:
+        _quit(m, c)
+        if isinstance(e, OSError):
+            raise ATError(SILENT if e.args and e.args[0] == 110 else OPEN_FAILED)
+        raise
+    m.result(OK_WAITING)
+    m.enter = lambda leftover: body(m, c, leftover)
+    return True
+
+
+class Text:
+    """The host's text made the DATA of SMTP, a piece at a time: feed(data, out) appends to
+    out what goes to the server and returns the index in data after the host's end line
+    (CR LF . CR LF, or its bare-LF form), or -1."""
+
+    def __init__(self):
+        self.bol = True  # at the start of a line
+        self.dot = 0  # the line so far is "." (1), or "." CR (2)
+        self.cr = False  # the last byte given out was a CR
+
+    def feed(self, data, out):
+        i = 0
+        n = len(data)
+        while i < n:
+            if self.bol:
+                c = data[i]
+                if not self.dot and c == _DOT:
+                    self.dot = 1
+                    i += 1
+                    continue
+                if self.dot:
+                    if c == _LF:
+                        out += b".\r\n"
+                        return i + 1  # the end of the text
+                    if c == _CR and self.dot == 1:
+                        self.dot = 2
+                        i += 1
+                        continue
+                    out += b".." if self.dot == 1 else b"..\r"  # a line that starts with "."
+                    self.dot = 0
+                self.bol = False
+            j = data.find(b"\n", i)
+            if j < 0:
+                out += data[i:]
+                self.cr = data[n - 1] == _CR
+                return -1
+            if j == i:
+                out += b"\n" if self.cr else b"\r\n"
+            else:
+                out += data[i:j - 1 if data[j - 1] == _CR else j]
+                out += b"\r\n"
+            self.cr = False
+            self.bol = True
+            i = j + 1
+        return -1
+
+
+def body(m, c, leftover):
+    """The host's text to the server, up to its end line; then the server's word. Returns
+    the host bytes after the end line (commands). A server that fails meanwhile (an error,
+    a close, no room for m.mail_ms) has the host's text read to its end line or a silence of
+    m.quiet_ms, and dropped: none of it becomes a command."""
+    text = Text()
+    port = m.port
+    w = m.w
+    buf = m.pump._mv  # idle while no data session runs: the host's text is read into it
+    code = 0
+    rest = b""
+    data = leftover or b""
+    heard = ticks_ms()
+    next_tick = ticks_add(heard, _TICK_MS)
+    try:
+        while True:
+            if data:
+                out = bytearray()
+                end = text.feed(data, out)
+                if not code:
+                    try:
+                        _send(m, c, out)
+                    except OSError as e:
+                        code = SILENT if e.args and e.args[0] == 110 else CLOSED
+                if end >= 0:
+                    rest = bytes(data[end:])
+                    break
+            now = ticks_ms()
+            if code and ticks_diff(now, heard) >= m.quiet_ms:
+                break  # the host has stopped: what it sent was text, now dropped
+            if ticks_diff(now, next_tick) >= 0:
+                next_tick = ticks_add(now, _TICK_MS)
+                if m.session_tick():
+                    code = code or OPEN_FAILED
+                    break
+            w.clear()
+            w.want(port.pollable, POLLIN)
+            if not code:
+                w.want(c, POLLIN)  # the server speaks before the end: it refuses, or closes
+            data = b""
+            for obj, ev in w.poll(_TICK_MS):
+                if obj is c:
+                    code = CLOSED if _refused(c) is None else OPEN_FAILED
+                    continue
+            n = port.readinto(buf, 256) or 0
+            if n:
+                heard = ticks_ms()
+                data = bytes(buf[:n])
+        if not code:
+            try:
+                _ok(m, c)  # 250: the mail is taken
+            except ATError:
+                code = OPEN_FAILED
+            except OSError as e:
+                code = SILENT if e.args and e.args[0] == 110 else CLOSED
+    finally:
+        w.clear()
+        _quit(m, c)
+    if code:
+        m.say(code)
+    else:
+        m.result("OK")
+    return rest
+
+
+def _refused(c):
+    """What the server said before the end of the text (a refusal), or None when it closed."""
+    try:
+        r = c.recv(256)
+    except OSError:
+        return None
+    return r or None
