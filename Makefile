@@ -73,10 +73,12 @@ mpy-check: $(VENV)/.installed
 # Real servers the tests start, from Debian: chrony (NTP), dnsmasq (DNS).
 servers:
 	@{ command -v chronyd || [ -x /usr/sbin/chronyd ]; } >/dev/null 2>&1 && \
-	  { command -v dnsmasq || [ -x /usr/sbin/dnsmasq ]; } >/dev/null 2>&1 || { \
-	  echo "installing chrony and dnsmasq-base (Debian) for the SNTP and DNS tests"; \
+	  { command -v dnsmasq || [ -x /usr/sbin/dnsmasq ]; } >/dev/null 2>&1 && \
+	  [ -x /usr/lib/dovecot/pop3 ] || { \
+	  echo "installing chrony, dnsmasq-base and dovecot-pop3d (Debian) for the SNTP, DNS" \
+	    "and POP3 tests"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
-	    chrony dnsmasq-base >/dev/null; }
+	    chrony dnsmasq-base dovecot-pop3d >/dev/null; }
 
 # pytest in 4 processes (the tests mostly wait on sockets and timers), a test file each.
 host-test: $(HOSTMPY)/.built $(ROMDIR)/.built servers

@@ -167,7 +167,9 @@ class ParamTest(unittest.TestCase):
             '#DOMAIN: ""\r\n#SENDERNAME: ""\r\n#SENDERADDR: ""\r\n\r\n'
             '#REC1: ""\r\n#CCREC1: ""\r\n#SUBJ1: ""\r\n\r\n'
             '#REC2: ""\r\n#CCREC2: ""\r\n#SUBJ2: ""\r\n\r\n'
-            '#REC3: ""\r\n#CCREC3: ""\r\n#SUBJ3: ""\r\n')
+            '#REC3: ""\r\n#CCREC3: ""\r\n#SUBJ3: ""\r\n\r\n'
+            '#POP3SERV: ""\r\n#POP3PORT: 110\r\n#POP3UN: ""\r\n#POP3PW: ""\r\n'
+            '#POP3HEADERMODE: 1\r\n')
         self.assertEqual(self.r.send("AT#VALL"), want.encode() + OK)
         self.assertEqual(self.r.send("AT#VVERSION"),
                          ("\r\n#VERSION: " + version + "\r\n").encode() + OK)

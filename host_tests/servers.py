@@ -381,3 +381,104 @@ def read_dle_stream(read):
         tail = chunk[used:]
         if done:
             return h.hexdigest(), n, tail
+
+
+class Pop3d:
+    """Debian's dovecot as a POP3 server on 127.0.0.1 (`make servers` installs
+    dovecot-pop3d), run in the foreground from a folder of its own: one user whose Maildir
+    the test fills with deliver(). stop() it."""
+
+    USER = "meter"
+    PASSWORD = "s3cret"
+
+    def __init__(self):
+        import pwd
+
+        self.dir = tempfile.mkdtemp(prefix="pop3d-")  # short: dovecot's sockets are in it
+        os.chmod(self.dir, 0o755)
+        who = pwd.getpwnam("dovecot")
+        self.uid, self.gid = who.pw_uid, who.pw_gid
+        self.box = os.path.join(self.dir, "home", self.USER, "Maildir")
+        for sub in ("new", "cur", "tmp"):
+            os.makedirs(os.path.join(self.box, sub))
+        for root, dirs, _ in os.walk(os.path.join(self.dir, "home")):
+            os.chown(root, self.uid, self.gid)
+        self.port = free_port()
+        conf = os.path.join(self.dir, "dovecot.conf")
+        with open(os.path.join(self.dir, "passwd"), "w") as f:
+            f.write("%s:{PLAIN}%s\n" % (self.USER, self.PASSWORD))
+        with open(conf, "w") as f:
+            f.write(POP3D_CONF.format(dir=self.dir, port=self.port))
+        dovecot = shutil.which("dovecot") or "/usr/sbin/dovecot"
+        self.proc = subprocess.Popen([dovecot, "-F", "-c", conf], stdout=subprocess.DEVNULL,
+                                     stderr=subprocess.DEVNULL)
+        t = time.time() + 20
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
+                break
+            except OSError:
+                if time.time() > t or self.proc.poll() is not None:
+                    self.stop()
+                    raise RuntimeError("dovecot did not start: %s" % self.log())
+                time.sleep(0.05)
+
+    def deliver(self, name, data):
+        """A mail into the box, as a delivery agent puts it (new/, then seen by dovecot)."""
+        tmp = os.path.join(self.box, "tmp", name)
+        with open(tmp, "wb") as f:
+            f.write(data)
+        os.chown(tmp, self.uid, self.gid)
+        os.rename(tmp, os.path.join(self.box, "new", name))
+
+    def count(self):
+        return sum(len(os.listdir(os.path.join(self.box, d))) for d in ("new", "cur"))
+
+    def log(self):
+        try:
+            with open(os.path.join(self.dir, "log")) as f:
+                return f.read()[-2000:]
+        except OSError:
+            return ""
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(10)
+            except Exception:
+                self.proc.kill()
+                self.proc.wait()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+POP3D_CONF = """\
+protocols = pop3
+listen = 127.0.0.1
+base_dir = {dir}/run
+state_dir = {dir}/state
+log_path = {dir}/log
+ssl = no
+disable_plaintext_auth = no
+auth_mechanisms = plain
+passdb {{
+  driver = passwd-file
+  args = scheme=PLAIN {dir}/passwd
+}}
+userdb {{
+  driver = static
+  args = uid=dovecot gid=dovecot home={dir}/home/%u
+}}
+mail_location = maildir:~/Maildir
+first_valid_uid = 1
+service pop3-login {{
+  inet_listener pop3 {{
+    port = {port}
+  }}
+}}
+service imap-login {{
+  inet_listener imap {{
+    port = 0
+  }}
+}}
+"""

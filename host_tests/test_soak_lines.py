@@ -1,4 +1,4 @@
-"""The command loop under the MicroPython unix port, code in the heap at HEAP (128K) and in
+"""The command loop under the MicroPython unix port, code in the heap at HEAP (160K) and in
 ROM (as frozen firmware runs it) at ROM_HEAP (80K), fed seeded random lines by
 device_tests/soak_lines.py: 2,000 in make test, 100,000 in make soak. Every line answered
 once, nothing failing inside (no line short of heap either), AT answering OK after, the
@@ -12,7 +12,7 @@ import sys
 import soak_lines as S
 from soakrec import record, soak
 
-HEAP = os.environ.get("SOAK_HEAP", "128K")
+HEAP = os.environ.get("SOAK_HEAP", "160K")
 SCRIPT = os.path.join(S.ROOT, "device_tests", "soak_lines.py")
 # bytes of heap the soak may leave behind: more than what moves with the heap's layout, less
 # than a leak of a few bytes per line would

@@ -84,6 +84,8 @@ TABLE = {
     "#VMAIL2": "modem.info.display",
     "#VMAIL3": "modem.info.display",
     "#PUTMAIL": "modem.smtp.putmail",
+    "#VPOP3": "modem.info.display",
+    "#GETMAIL": "modem.pop3.getmail",
     "#OUDP": "modem.udp.oudp",
     "#LUDPSTART": "modem.udp.ludpstart",
     "#LUDPSTOP": "modem.udp.ludpstop",

@@ -10,14 +10,14 @@ from .params import socket_id
 _BLOCKS = {"#VGPRS": schema.VGPRS, "#VFTP": schema.VFTP, "#VWLAN": schema.VWLAN,
            "#VDNS": schema.VDNS, "#VPHY": schema.VPHY, "#VUDP": schema.VUDP,
            "#VPING": schema.VPING, "#VSMTP": schema.VSMTP, "#VMAIL1": schema.VMAIL1,
-           "#VMAIL2": schema.VMAIL2, "#VMAIL3": schema.VMAIL3}
+           "#VMAIL2": schema.VMAIL2, "#VMAIL3": schema.VMAIL3, "#VPOP3": schema.VPOP3}
 # What VALL shows after the version, each block after an empty line: (table, socket).
 # The spec's blocks first, as it shows them; then the Wavecom stack's (DNS, the physical
 # layer, UDP, PING, mail), so that a host that counts the spec's lines finds them where they were.
 _VALL = ((schema.VGPRS, 0), (schema.VFTP, 0), (schema.VALL_TCP, 1), (schema.VALL_TCP, 2),
          (schema.VSNTP, 0), (schema.VDNS, 0), (schema.VPHY, 0), (schema.VUDP, 0),
          (schema.VPING, 0), (schema.VSMTP, 0), (schema.VMAIL1, 0), (schema.VMAIL2, 0),
-         (schema.VMAIL3, 0))
+         (schema.VMAIL3, 0), (schema.VPOP3, 0))
 # Identification: the board's attributes each command prints.
 _ALL = ("MANUFACTURER", "MODEL", "REVISION")
 _IDENT = {"I": _ALL, "I0": _ALL, "I3": ("REVISION",), "+CGMI": ("MANUFACTURER",),
