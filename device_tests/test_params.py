@@ -165,9 +165,9 @@ class ParamTest(unittest.TestCase):
             '#PINGDELAY: 1\r\n#PINGNUM: 4\r\n#PINGREMOTE: ""\r\n\r\n'
             '#SMTPSERV: ""\r\n#SMTPPORT: 25\r\n#SMTPUN: ""\r\n#SMTPPW: ""\r\n#SMTPAUTH: 0\r\n'
             '#DOMAIN: ""\r\n#SENDERNAME: ""\r\n#SENDERADDR: ""\r\n\r\n'
-            '#REC1: ""\r\n#CCREC1: ""\r\n#SUBJ1: ""\r\n\r\n'
-            '#REC2: ""\r\n#CCREC2: ""\r\n#SUBJ2: ""\r\n\r\n'
-            '#REC3: ""\r\n#CCREC3: ""\r\n#SUBJ3: ""\r\n\r\n'
+            '#REC1: ""\r\n#CCREC1: ""\r\n#SUBJ1: ""\r\n#BODY1: ""\r\n\r\n'
+            '#REC2: ""\r\n#CCREC2: ""\r\n#SUBJ2: ""\r\n#BODY2: ""\r\n\r\n'
+            '#REC3: ""\r\n#CCREC3: ""\r\n#SUBJ3: ""\r\n#BODY3: ""\r\n\r\n'
             '#POP3SERV: ""\r\n#POP3PORT: 110\r\n#POP3UN: ""\r\n#POP3PW: ""\r\n'
             '#POP3HEADERMODE: 1\r\n')
         self.assertEqual(self.r.send("AT#VALL"), want.encode() + OK)

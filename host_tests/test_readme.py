@@ -35,7 +35,7 @@ def test_every_parameter_and_alias_is_in_the_readme_with_its_default():
         assert documented[name][0] == "/".join(aliases), name
         d = row[S.DEFAULT]
         shown = "%d,%d" % d if isinstance(d, tuple) else str(d)
-        if row[S.KIND] in "SHA":
+        if row[S.KIND] in "SHAM":
             shown = '"%s"' % shown
         assert documented[name][1] == shown, name
 

@@ -86,8 +86,10 @@ def test_parameters_and_their_displays(up):
     configure(line.cmd, 2525)
     assert line.cmd("AT#SMTPAUTH=1") == OK
     assert line.cmd("AT#VMAIL1") == (b'\r\n#REC1: "ops@example.com, log@example.com"\r\n'
-                                     b'#CCREC1: "boss@example.com"\r\n#SUBJ1: "Alarm"\r\n' + OK)
-    assert line.cmd("AT#VMAIL2") == b'\r\n#REC2: ""\r\n#CCREC2: ""\r\n#SUBJ2: ""\r\n' + OK
+                                     b'#CCREC1: "boss@example.com"\r\n#SUBJ1: "Alarm"\r\n'
+                                     b'#BODY1: ""\r\n' + OK)
+    assert line.cmd("AT#VMAIL2") == (b'\r\n#REC2: ""\r\n#CCREC2: ""\r\n#SUBJ2: ""\r\n'
+                                     b'#BODY2: ""\r\n' + OK)
     assert line.cmd("AT#SMTPPORT=0", until=b"\r\n") + line.read_until(b"\r\n") == (
         b"\r\n#CME ERROR: 36929\r\n")
     assert line.cmd("AT#SMTPPORT?") == b"\r\n#SMTPPORT: 2525\r\n" + OK
@@ -219,3 +221,34 @@ def test_a_server_that_closes_in_the_text_gets_37966_after_the_hosts_end(m):
         assert m.at("AT#SUBJ1?") == b'\r\n#SUBJ1: "Alarm"\r\n' + OK
     finally:
         srv.close()
+
+
+def test_predefined_mails_with_body_and_recipient_entry_and_sendmail(up, box):
+    s, line = up
+    configure(line.cmd, box.port)
+    line.s.write(b"AT#REC2ADD\r")  # the list, an address a line, ended by Ctrl-Z
+    line.s.write(b"a@example.com\r\nb@example.com\nc@example.com\r\n\x1aAT\r")
+    assert line.read_until(OK) == OK
+    assert line.read_until(OK) == OK  # the AT after the Ctrl-Z
+    assert line.cmd('AT#SUBJ2="Daily"') == OK
+    line.s.write(b"AT#BODY2\rAll pumps running.\r\n.dot line\x1a")
+    assert line.read_until(OK) == OK
+    assert line.cmd("AT#VMAIL2") == (
+        b'\r\n#REC2: "a@example.com, b@example.com, c@example.com"\r\n#CCREC2: ""\r\n'
+        b'#SUBJ2: "Daily"\r\n#BODY2: "All pumps running.\r\n.dot line"\r\n' + OK)
+    line.s.write(b"AT#BODY3\rnever mind\x1b")  # ESC: nothing changes
+    assert line.read_until(OK) == OK
+    assert line.cmd("AT#BODY3?") == b'\r\n#BODY3: ""\r\n' + OK
+    assert line.cmd('AT#BODY3="short one"') == OK  # the Universal IP dialect's form
+    assert line.cmd("AT#BODY3?") == b'\r\n#BODY3: "short one"\r\n' + OK
+    line.s.write(b"AT#BODY1\r" + b"x" * 121 + b"\x1a")  # too long: the old value kept
+    assert line.read_until(b"36929\r\n") == b"\r\n#CME ERROR: 36929\r\n"
+    assert line.cmd("AT#SENDMAIL2", until=OK) == OK
+    assert box.got.wait(10)
+    sender, rcpt, msg = box.mails[0]
+    assert rcpt == ["a@example.com", "b@example.com", "c@example.com"]
+    assert msg.endswith(b"Subject: Daily\r\n\r\nAll pumps running.\r\n.dot line\r\n"), msg
+    assert line.cmd("AT#SENDMAIL=3", until=b"\r\n") + line.read_until(b"\r\n") == (
+        b"\r\n#CME ERROR: 36929\r\n")  # REC3 empty: nobody to send to
+    assert line.cmd("AT#SENDMAIL=4", until=b"\r\n") + line.read_until(b"\r\n") == (
+        b"\r\n#CME ERROR: 36929\r\n")

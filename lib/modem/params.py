@@ -140,7 +140,7 @@ def _json(items):
 
 def fmt(row, v):
     k = row[schema.KIND]
-    if k in "SHA":
+    if k in "SHAM":
         return '"' + v + '"'
     if k == "U":
         return "-0,%d" % -v[1] if v[1] < 0 else "%d,%d" % (v[0], v[1])
@@ -209,7 +209,7 @@ def socket_id(args):
 def _revalid(row, v):
     if row[schema.KIND] == "U":
         return parse(row, [("-0" if v[1] < 0 else str(v[0]), False), (str(abs(v[1])), False)])
-    if isinstance(v, str) != (row[schema.KIND] in "SHTA"):
+    if isinstance(v, str) != (row[schema.KIND] in "SHTAM"):
         raise ValueError
     return parse(row, [(str(v), True)])
 
@@ -233,8 +233,10 @@ def parse(row, args):
     if len(args) != 1:
         raise ATError(BAD_PARAMETER)
     text = args[0][0]
-    if k == "S" or k == "H":
-        if len(text) > row[schema.LO] or not (printable(text) if k == "S" else host(text)):
+    if k == "S" or k == "H" or k == "M":
+        if len(text) > row[schema.LO] or not (
+                host(text) if k == "H" else printable(
+                    text.replace("\r", " ").replace("\n", " ") if k == "M" else text)):
             raise ATError(BAD_PARAMETER)
         return text
     if k == "A":

@@ -4,13 +4,14 @@ docs/decisions.md sections 1-5 are encoded here and nowhere else. A row:
 
     NAME: "prefix,kind,lo,hi,default,group"
 
-kinds: S string (lo = max length), H host (dotted quad or name, lo = max length),
-A address (a dotted quad), N integer lo..hi, P port (1 to 5 digits, lo..hi), T FTP type (A
-or I), D multiple of 20 in lo..hi, U UTC offset (hour lo..hi, minutes 0..59; the default
-"h m"), B baud rate (one of BAUDS). groups: G GPRS, F FTP, T TCP (one value per socket),
-S SNTP, U UDP, I PING, M mail, D DNS, P the physical layer (GSM dialling, kept for hosts
-that set it), X extension or GSM setting (never in VALL). A row is a string (one object
-each, its text in flash with the frozen code), split when it is used: row(name).
+kinds: S string (lo = max length), M message text (a string that may hold CR, LF), H host
+(dotted quad or name, lo = max length), A address (a dotted quad), N integer lo..hi, P port
+(1 to 5 digits, lo..hi), T FTP type (A or I), D multiple of 20 in lo..hi, U UTC offset
+(hour lo..hi, minutes 0..59; the default "h m"), B baud rate (one of BAUDS). groups: G
+GPRS, F FTP, T TCP (one value per socket), S SNTP, U UDP, I PING, M mail, D DNS, P the
+physical layer (GSM dialling, kept for hosts that set it), X extension or GSM setting
+(never in VALL). A row is a string (one object each, its text in flash with the frozen
+code), split when it is used: row(name).
 """
 from .compat import const
 
@@ -51,15 +52,18 @@ PARAMS = {
     "DOMAIN": "#,S,120,0,,M",
     "SENDERNAME": "#,S,120,0,,M",
     "SENDERADDR": "#,S,120,0,,M",
-    "REC1": "#,S,120,0,,M",
+    "REC1": "#,S,1218,0,,M",
     "CCREC1": "#,S,120,0,,M",
     "SUBJ1": "#,S,120,0,,M",
-    "REC2": "#,S,120,0,,M",
+    "BODY1": "#,M,120,0,,M",
+    "REC2": "#,S,1218,0,,M",
     "CCREC2": "#,S,120,0,,M",
     "SUBJ2": "#,S,120,0,,M",
-    "REC3": "#,S,120,0,,M",
+    "BODY2": "#,M,120,0,,M",
+    "REC3": "#,S,1218,0,,M",
     "CCREC3": "#,S,120,0,,M",
     "SUBJ3": "#,S,120,0,,M",
+    "BODY3": "#,M,120,0,,M",
     "POP3SERV": "#,H,120,0,,M",
     "POP3PORT": "#,P,1,65535,110,M",
     "POP3UN": "#,S,64,0,,M",
@@ -110,9 +114,9 @@ VSNTP = "EGNTPPORT EGNTPUTC EGNTPWAIT"
 VUDP = "UDPPORT UDPSERV UDPTXDELAY"
 VPING = "PINGDELAY PINGNUM PINGREMOTE"
 VSMTP = "SMTPSERV SMTPPORT SMTPUN SMTPPW SMTPAUTH DOMAIN SENDERNAME SENDERADDR"
-VMAIL1 = "REC1 CCREC1 SUBJ1"
-VMAIL2 = "REC2 CCREC2 SUBJ2"
-VMAIL3 = "REC3 CCREC3 SUBJ3"
+VMAIL1 = "REC1 CCREC1 SUBJ1 BODY1"
+VMAIL2 = "REC2 CCREC2 SUBJ2 BODY2"
+VMAIL3 = "REC3 CCREC3 SUBJ3 BODY3"
 VPOP3 = "POP3SERV POP3PORT POP3UN POP3PW POP3HEADERMODE"
 VDNS = "DNSSERV1 DNSSERV2"
 VPHY = "CALLSCREENNUM PPPMODE DIALN1 DIALN2 DIALSELECT REDIALCOUNT"
@@ -139,7 +143,7 @@ def row(name):
     if k == "U":
         h, m = d.split(" ")
         r[DEFAULT] = (int(h), int(m))
-    elif k not in "SHTA":
+    elif k not in "SHTAM":
         r[DEFAULT] = int(d)
     return r
 

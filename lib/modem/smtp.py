@@ -6,10 +6,11 @@ is a lone "." (its CR LF . CR LF), goes to the server as it comes: lines ended C
 host's bare LF too), a line that starts with "." doubled. OK once the server took the mail.
 """
 from . import sockets
-from .atparse import ACT
+from .atparse import ACT, SET
 from .codes import BAD_PARAMETER, ERROR, OK_WAITING, OPEN_FAILED, ATError
 from .compat import BUSY_ERRNOS, POLLIN, POLLOUT, const, ticks_add, ticks_diff, ticks_ms
-from .ftp import _reply, _quit
+from .ftp import _quit, _reply
+from .params import at_param
 
 SILENT = const(37964)  # the SMTP server did not answer (in MAIL_MS)
 CLOSED = const(37966)  # the server closed the session
@@ -17,6 +18,9 @@ _CR = const(13)
 _LF = const(10)
 _DOT = const(46)
 _TICK_MS = const(100)
+_CTRL_Z = const(26)
+_ESC = const(27)
+_ENTRY_MAX = const(1300)  # the text of an entry kept (more is read and dropped)
 
 
 def _b64(data):
@@ -56,18 +60,17 @@ def _addresses(text):
     return [a.strip() for a in text.split(",") if a.strip()]
 
 
-def putmail(m, name, op, args):
-    """AT#PUTMAIL: the session opened, Ok_Info_WaitingForData, then the host's text."""
-    if op != ACT:
-        raise ATError(ERROR)
+def _open(m, i):
+    """The SMTP session of mail i (RECi, CCRECi, SUBJi) opened up to its DATA and the modem's
+    headers: the socket. ATError on a refusal, a silence (37964) or a setting missing."""
     m.link.need()
     sockets.idle(m)
     p = m.params
     host = p.get("SMTPSERV")
     port = p.get("SMTPPORT")
     sender = p.get("SENDERADDR")
-    to = _addresses(p.get("REC1"))
-    cc = _addresses(p.get("CCREC1"))
+    to = _addresses(p.get("REC%d" % i))
+    cc = _addresses(p.get("CCREC%d" % i))
     if not host or not port or not sender or not to:
         raise ATError(BAD_PARAMETER)  # nowhere to send, or nobody to send to
     c = sockets.connect(m, sockets.resolve(m, host, port))
@@ -91,16 +94,112 @@ def putmail(m, name, op, args):
                                                ", ".join(to))
         if cc:
             head += "Cc: %s\r\n" % ", ".join(cc)
-        head += "Subject: %s\r\n" % p.get("SUBJ1")
+        head += "Subject: %s\r\n" % p.get("SUBJ%d" % i)
         _send(m, c, head.encode())  # the host's own headers may follow, or its blank line
     except Exception as e:
         _quit(m, c)
         if isinstance(e, OSError):
             raise ATError(SILENT if e.args and e.args[0] == 110 else OPEN_FAILED)
         raise
+    return c
+
+
+def putmail(m, name, op, args):
+    """AT#PUTMAIL: mail 1's session opened, Ok_Info_WaitingForData, then the host's text."""
+    if op != ACT:
+        raise ATError(ERROR)
+    c = _open(m, 1)
     m.result(OK_WAITING)
     m.enter = lambda leftover: body(m, c, leftover)
     return True
+
+
+def sendmail(m, name, op, args):
+    """AT#SENDMAILi, AT#SENDMAIL=i (AT#SENDMAIL: 1): predefined mail i, its BODYi as the
+    text; OK once the server took it."""
+    i = name[9:] or "1"
+    if op == SET and not name[9:] and len(args) == 1:
+        i = args[0][0]
+    elif op != ACT:
+        raise ATError(ERROR)
+    if i not in ("1", "2", "3"):
+        raise ATError(BAD_PARAMETER)
+    c = _open(m, int(i))
+    try:
+        out = bytearray(b"\r\n")  # the end of the headers, then the body
+        Text().feed(m.params.get("BODY" + i).encode() + b"\r\n.\r\n", out)
+        _send(m, c, out)
+        _ok(m, c)  # 250
+    except OSError as e:
+        raise ATError(SILENT if e.args and e.args[0] == 110 else CLOSED)
+    finally:
+        _quit(m, c)
+
+
+def entry(m, name, op, args):
+    """AT#BODYi and AT#RECiADD followed by text ended by Ctrl-Z (ESC: cancelled): the body
+    of mail i (up to 120 characters), the recipients of mail i (an address a line, up to 10;
+    more are ignored), saved. AT#BODYi="text" and AT#BODYi? are the parameter's."""
+    add = name.endswith("ADD")
+    if op != ACT:
+        if add:
+            raise ATError(ERROR)
+        return at_param(m, name, op, args)
+    target = name[1:-3] if add else name[1:]
+    m.enter = lambda leftover: _entry(m, target, add, leftover)
+    return True
+
+
+def _entry(m, target, add, leftover):
+    """The text of AT#BODYi / AT#RECiADD up to its Ctrl-Z; OK, or the error (the old value
+    kept). A host silent for m.reply_ms gives up: ERROR. Returns the bytes after the end."""
+    text = bytearray()
+    data = bytes(leftover) if leftover else b""
+    port = m.port
+    buf = m.pump._mv
+    heard = ticks_ms()
+    while True:
+        end = -1
+        for k in range(len(data)):
+            if data[k] == _CTRL_Z or data[k] == _ESC:
+                end = k
+                break
+        if end < 0:
+            if len(text) < _ENTRY_MAX:
+                text += data
+        else:
+            text += data[:end]
+            rest = data[end + 1:]
+            if data[end] == _ESC:
+                m.result("OK")  # cancelled: nothing changed
+                return rest
+            break
+        if data:
+            heard = ticks_ms()
+        elif ticks_diff(ticks_ms(), heard) >= m.reply_ms:
+            m.say(ERROR)  # the host gave up: nothing changed
+            return b""
+        data = b""
+        if m.w.until(port.pollable, POLLIN, _TICK_MS):
+            n = port.readinto(buf, 256) or 0
+            data = bytes(buf[:n])
+    try:
+        value = str(bytes(text), "utf-8")
+        if add:
+            lines = [a.strip() for a in value.replace("\r", "\n").split("\n")]
+            lines = [a for a in lines if a][:10]  # the 11th and more are ignored
+            if [a for a in lines if len(a) > 120 or "," in a]:
+                raise ATError(BAD_PARAMETER)
+            value = ", ".join(lines)
+        m.params.set(target, 0, [(value, True)])
+    except ATError as e:
+        m.say(e.args[0] if e.args else ERROR)
+        return rest
+    except ValueError:  # not UTF-8
+        m.say(BAD_PARAMETER)
+        return rest
+    m.result("OK")
+    return rest
 
 
 class Text:
