@@ -94,3 +94,57 @@ def test_getmail_needs_a_server_and_a_user_and_the_right_password(m, pop3d):
     assert pop3d.count() == 1
     m.at('AT#POP3SERV="no.such.host.invalid"')
     assert m.at("AT#GETMAIL", b"38027\r\n") == b"\r\n#CME ERROR: 38027\r\n"
+
+
+def scripted(answers, then="hang"):
+    """A POP3 server that gives answers (bytes each) to what it is sent, one each after its
+    greeting, then hangs or closes (then)."""
+    import socket
+    import threading
+    import time
+
+    srv = socket.socket()
+    srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    srv.bind(("127.0.0.1", 0))
+    srv.listen(1)
+
+    def run():
+        try:
+            c, _ = srv.accept()
+        except OSError:
+            return
+        c.sendall(b"+OK ready\r\n")
+        f = c.makefile("rb")
+        for a in answers:
+            if not f.readline():
+                break
+            c.sendall(a)
+        if then == "hang":
+            time.sleep(30)
+        c.close()
+
+    threading.Thread(target=run, daemon=True).start()
+    return srv
+
+
+def test_a_silent_server_gets_38016_in_time(m):
+    m.modem.reply_ms = 700
+    srv = scripted([b"+OK\r\n"])  # USER answered, then nothing
+    try:
+        configure(m.at, srv.getsockname()[1])
+        assert m.at("AT#GETMAIL", b"38016\r\n") == b"\r\n#CME ERROR: 38016\r\n"
+        assert m.at("AT") == OK
+    finally:
+        srv.close()
+
+
+def test_a_server_that_dies_in_a_mail_ends_it_then_says_38016(m):
+    srv = scripted([b"+OK\r\n", b"+OK\r\n", b"+OK 1 99\r\n",
+                    b"+OK 99 octets\r\nFrom: ops\r\n\r\nSET 5\r\nSET"], then="close")
+    try:
+        configure(m.at, srv.getsockname()[1])
+        got = m.at("AT#GETMAIL", b"38016\r\n")
+        assert got == MAIL + b"From: ops\r\n\r\nSET 5\r\nSET" + END + b"\r\n#CME ERROR: 38016\r\n"
+        assert m.at("AT") == OK
+    finally:
+        srv.close()
