@@ -67,6 +67,21 @@ def modem(runtime, tmp_path):
 
 
 @pytest.fixture
+def up(runtime, tmp_path):
+    """(sim, line): the modem started on a pty under each runtime, echo off, its link up;
+    no internal error may show in its log."""
+    s = start(runtime, tmp_path / "flash")
+    line = Line(s.name)
+    line.cmd("ATE0")
+    line.cmd("AT+CGATT=1")
+    line.cmd("AT#CONNECTIONSTART", until=b"Ok_Info_GprsActivation\r\n")
+    yield s, line
+    line.close()
+    s.stop()
+    assert not [x for x in s.lines if "internal error" in x], s.lines
+
+
+@pytest.fixture
 def m(tmp_path):
     """The modem in this process on a real pty (ptyrig), attached, its link up."""
     from ptyrig import PtyModem

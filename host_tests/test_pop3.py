@@ -4,7 +4,6 @@ import hashlib
 
 import pytest
 
-from conftest import Line, start
 from servers import Pop3d
 
 OK = b"\r\nOK\r\n"
@@ -19,19 +18,6 @@ def pop3d():
     d = Pop3d()
     yield d
     d.stop()
-
-
-@pytest.fixture
-def up(runtime, tmp_path):
-    s = start(runtime, tmp_path / "flash")
-    line = Line(s.name)
-    line.cmd("ATE0")
-    line.cmd("AT+CGATT=1")
-    line.cmd("AT#CONNECTIONSTART", until=b"Ok_Info_GprsActivation\r\n")
-    yield s, line
-    line.close()
-    s.stop()
-    assert not [x for x in s.lines if "internal error" in x], s.lines
 
 
 def configure(at, port, password=Pop3d.PASSWORD):

@@ -10,7 +10,6 @@ import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult
 
-from conftest import Line, start
 from servers import free_port
 
 OK = b"\r\nOK\r\n"
@@ -54,19 +53,6 @@ def box():
     b = Mailbox()
     yield b
     b.stop()
-
-
-@pytest.fixture
-def up(runtime, tmp_path):
-    s = start(runtime, tmp_path / "flash")
-    line = Line(s.name)
-    line.cmd("ATE0")
-    line.cmd("AT+CGATT=1")
-    line.cmd("AT#CONNECTIONSTART", until=b"Ok_Info_GprsActivation\r\n")
-    yield s, line
-    line.close()
-    s.stop()
-    assert not [x for x in s.lines if "internal error" in x], s.lines
 
 
 def configure(at, port, user=USER, password=PASSWORD):

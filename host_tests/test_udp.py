@@ -4,29 +4,13 @@ import random
 import socket
 import time
 
-import pytest
 
-from conftest import Line, start
 from servers import dle_decode_at, dle_encode
 
 OK = b"\r\nOK\r\n"
 WAITING = b"\r\nOk_Info_WaitingForData\r\n"
 CLOSED = b"\r\nOk_Info_SocketClosed\r\n\r\nOK\r\n"
 ETX = b"\x03"
-
-
-@pytest.fixture
-def up(runtime, tmp_path):
-    """(sim, line) with the link up."""
-    s = start(runtime, tmp_path / "flash")
-    line = Line(s.name)
-    line.cmd("ATE0")
-    line.cmd("AT+CGATT=1")
-    line.cmd("AT#CONNECTIONSTART", until=b"Ok_Info_GprsActivation\r\n")
-    yield s, line
-    line.close()
-    s.stop()
-    assert not [x for x in s.lines if "internal error" in x], s.lines
 
 
 def udp_peer(addr="127.0.0.1"):

@@ -3,8 +3,8 @@ addresses, and how a data session ends."""
 import socket
 
 from . import codes
-from .pump import ABORT, ERROR, PEER_CLOSED
-from .compat import BUSY_ERRNOS, POLLERR, POLLHUP, POLLOUT, so_error
+from .pump import ABORT, ERROR, ESCAPE, PEER_CLOSED
+from .compat import BUSY_ERRNOS, POLLERR, POLLHUP, POLLOUT, Stream, so_error
 
 
 def idle(m):
@@ -121,3 +121,22 @@ def end(m, pump, stream, why, up):
         return code, pump.drain(stream if why == PEER_CLOSED else None, m.quiet_ms,
                                 m.session_tick)
     return code, pump.rest()
+
+
+def session(m, s, dlemode, directions, leftover, txdelay):
+    """A socket's data session (TCP, UDP) through the pump, after its
+    Ok_Info_WaitingForData: its end (end()), the socket closed, Ok_Info_SocketClosed and OK
+    or the error; returns the host bytes after it (none after +++)."""
+    pump = m.pump
+    stream = Stream(s)
+    try:
+        why = pump.run(stream, dlemode, directions, leftover, m.session_tick, txdelay)
+        code, rest = end(m, pump, stream, why, True)
+    finally:
+        stream.close()
+    if code:
+        m.say(code)
+    else:
+        m.result(codes.OK_CLOSED)
+        m.result("OK")
+    return None if why == ESCAPE else rest  # +++: nothing after it

@@ -1,10 +1,9 @@
 """TCP sockets (spec section 4): AT#OTCP (client), AT#LTCPSTART/LTCPSTOP (server); the data
 session both run through the pump."""
 from . import codes
-from .pump import BOTH, ESCAPE
+from .pump import BOTH
 from . import sockets
 from .atparse import ACT, SET
-from .compat import Stream
 from .params import socket_id
 
 ANY_PEER = ("", "0", "255.255.255.255")  # TCPSERV values that let any peer in
@@ -43,20 +42,7 @@ def session(m, s, sid, leftover):
     if not txdelay:
         sockets.nodelay(s)
     m.result(codes.OK_WAITING)
-    pump = m.pump
-    stream = Stream(s)
-    try:
-        why = pump.run(stream, p.get("DLEMODE", sid), BOTH, leftover, m.session_tick,
-                       txdelay)
-        code, rest = sockets.end(m, pump, stream, why, True)
-    finally:
-        stream.close()
-    if code:
-        m.say(code)
-    else:
-        m.result(codes.OK_CLOSED)
-        m.result("OK")
-    return None if why == ESCAPE else rest  # +++: nothing after it
+    return sockets.session(m, s, p.get("DLEMODE", sid), BOTH, leftover, txdelay)
 
 
 class Listener:

@@ -8,8 +8,7 @@ import socket
 
 from . import codes, dle, sockets
 from .atparse import ACT
-from .compat import Stream
-from .pump import BOTH, DGRAM, ESCAPE
+from .pump import BOTH, DGRAM
 
 ANY_PEER = ("", "0", "255.255.255.255")  # UDPSERV values that let any sender in
 _PARAMS = ("UDPPORT", "UDPSERV", "UDPTXDELAY")
@@ -127,17 +126,4 @@ def session(m, s, leftover, first=None):
         buf = bytearray(2 * n)  # once a session: escaped in place, as the pump escapes
         dle.put(first, n, buf, n)
         m.write(memoryview(buf)[:dle.spread(buf, n, n, 0) & 0xFFFF])
-    pump = m.pump
-    stream = Stream(s)
-    try:
-        why = pump.run(stream, 1, BOTH | DGRAM, leftover, m.session_tick,
-                       m.params.get("UDPTXDELAY"))
-        code, rest = sockets.end(m, pump, stream, why, True)
-    finally:
-        stream.close()
-    if code:
-        m.say(code)
-    else:
-        m.result(codes.OK_CLOSED)
-        m.result("OK")
-    return None if why == ESCAPE else rest
+    return sockets.session(m, s, 1, BOTH | DGRAM, leftover, m.params.get("UDPTXDELAY"))
