@@ -157,6 +157,12 @@ def test_the_answer_does_not_depend_on_how_the_input_is_cut():
     run(*PROPERTIES["input cut anywhere"], SHORT)
 
 
+def test_the_commands_that_take_text_are_commands_of_the_table():
+    from modem import commands as C
+
+    assert C.TEXT and set(C.TEXT) <= set(C.TABLE)
+
+
 def test_every_command_name_is_tried():
     names = {n.upper() for n in S.NAMES}
     assert {b"#VALL", b"+CMEE", b"&F", b"E", b"#FTPGET", b"#TCPPOINT", b"+EGNTWAIT"} <= names

@@ -41,9 +41,9 @@ print("heap %d %d" % (gc.mem_alloc() - pinned, gc.mem_free()))
 if sys.argv[2:] == ["all"]:
     for name in os.listdir("/rom/modem"):
         if name.endswith(".mpy") and name not in ("net_wlan.mpy", "net_ppp.mpy", "uart.mpy",
-                                                   "dlepy.mpy"):
+                                                   "dlepy.mpy", "_cpython.mpy"):
             # (three need a board's machine, network; the modem never loads dlepy where
-            # it has viper)
+            # it has viper, nor _cpython, CPython's side)
             __import__("modem." + name[:-4])
 # then the interned names' line ("... n_total_bytes=N"): frozen firmware keeps them in flash,
 # a ROMFS or a .mpy interns them in the heap

@@ -44,7 +44,8 @@ def intern_names():
     are read from each .mpy's table of them (format 6), no module is run."""
     import gc
 
-    skip = ("net_wlan.mpy", "net_ppp.mpy", "uart.mpy", "dlepy.mpy")  # as boot_heap.py
+    skip = ("net_wlan.mpy", "net_ppp.mpy", "uart.mpy", "dlepy.mpy",
+            "_cpython.mpy")  # as boot_heap.py
     files = ["/rom/main.mpy"] + ["/rom/modem/" + n for n in os.listdir("/rom/modem")
                                  if n.endswith(".mpy") and n not in skip]
     # One buffer for every file, and a collection after each name: what the pools and the

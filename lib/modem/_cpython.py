@@ -2,6 +2,7 @@
 import json
 import os
 import select
+import ssl
 import socket
 import time
 
@@ -86,15 +87,24 @@ class Stream:
         return self.sock.fileno()
 
     def readinto(self, mv, n=-1):
+        n = len(mv) if n < 0 else n
         try:
-            return self.sock.recv_into(mv, 0 if n < 0 else n)
-        except BlockingIOError:
+            got = self.sock.recv_into(mv, n)
+        except (BlockingIOError, ssl.SSLWantReadError, ssl.SSLWantWriteError):
             return None
+        # TLS: what the socket has decrypted already is not seen by poll: taken now
+        pending = getattr(self.sock, "pending", None)
+        while got and got < n and pending and pending():
+            try:
+                got += self.sock.recv_into(memoryview(mv)[got:], n - got)
+            except (BlockingIOError, ssl.SSLWantReadError, ssl.SSLWantWriteError):
+                break
+        return got
 
     def write(self, mv, off=0, n=-1):
         try:
             return self.sock.send(mv[off:] if n < 0 else mv[off:off + n])
-        except BlockingIOError:
+        except (BlockingIOError, ssl.SSLWantReadError, ssl.SSLWantWriteError):
             return None
 
     def close(self):

@@ -52,6 +52,7 @@ TEXT = """10 SIM not inserted
 38016 Open session attempt failed
 38022 Change Directory attempt failed
 38027 No answer from DNS servers
+38060 TLS: server certificate not trusted
 49155 Internal error
 """
 

@@ -96,6 +96,8 @@ TABLE = {
     "#REC3ADD": "modem.smtp.entry",
     "#VPOP3": "modem.info.display",
     "#GETMAIL": "modem.pop3.getmail",
+    "#TLSCA": "modem.tls.at_tlsca",
+    "#VTLS": "modem.tls.vtls",
     "#OUDP": "modem.udp.oudp",
     "#LUDPSTART": "modem.udp.ludpstart",
     "#LUDPSTOP": "modem.udp.ludpstop",
@@ -122,6 +124,10 @@ def known(name):
         return False
     r = schema.row(param)
     return r[schema.GROUP] != "X" or name[0] == r[schema.PREFIX]
+
+
+# Commands whose bare form takes the host's text after it, up to a Ctrl-Z (Modem.take_text)
+TEXT = ("#BODY1", "#BODY2", "#BODY3", "#REC1ADD", "#REC2ADD", "#REC3ADD", "#TLSCA")
 
 
 def handler(name):

@@ -27,6 +27,9 @@ _LF = const(10)
 _BS = const(8)
 _DEL = const(127)
 _ETX = const(3)
+_CTRL_Z = const(26)
+_ESC = const(27)
+TEXT_MAX = const(4096)  # take_text keeps this much (a CA certificate's PEM, a body)
 _WRITE_GIVEUP_MS = const(2000)
 PENDING_MAX = const(1024)  # typed ahead while a command runs; more waits on the line
 _WIND_READY = const(8)  # AT+WIND's bit: +WIND: 4 once the modem is ready
@@ -142,6 +145,37 @@ class Modem:
                 if stop and _typed(self.pending, stop):
                     raise Halted()
         self.w.want(port.pollable, POLLIN if len(self.pending) < PENDING_MAX else 0)
+
+    def take_text(self, leftover):
+        """Text the host types after a command, up to its Ctrl-Z: (the text, the bytes after
+        it). ESC instead: the command cancelled, OK printed, (None, the bytes after it). A host
+        silent for reply_ms gives up: ERROR printed, (None, b""). At most TEXT_MAX bytes are
+        kept (more are read and dropped)."""
+        text = bytearray()
+        data = bytes(leftover) if leftover else b""
+        port = self.port
+        buf = self.pump._mv  # idle: no data session runs
+        heard = ticks_ms()
+        while True:
+            for k in range(len(data)):
+                if data[k] == _CTRL_Z or data[k] == _ESC:
+                    if len(text) + k <= TEXT_MAX:
+                        text += data[:k]
+                    if data[k] == _ESC:
+                        self.result("OK")  # cancelled: nothing changes
+                        return None, data[k + 1:]
+                    return bytes(text), data[k + 1:]
+            if len(text) + len(data) <= TEXT_MAX:
+                text += data
+            if data:
+                heard = ticks_ms()
+            elif ticks_diff(ticks_ms(), heard) >= self.reply_ms:
+                self.say(0)  # ERROR: the host gave up, nothing changes
+                return None, b""
+            data = b""
+            if self.w.until(port.pollable, POLLIN, 100):
+                n = port.readinto(buf, 256) or 0
+                data = bytes(buf[:n])
 
     def session_tick(self):
         """The pump's tick in a data session: the link checked (nothing unsolicited is

@@ -35,6 +35,7 @@ PARAMS = {
     "TCPPORT": "#,P,0,65535,0,T",
     "TCPSERV": "#,H,64,0,,T",
     "TCPTXDELAY": "#,D,0,32760,100,T",
+    "TCPTLS": "#,N,0,1,0,T",
     "EGNTPPORT": "+,P,0,65535,123,S",
     "EGNTPUTC": "+,U,-11,12,0 0,S",
     "EGNTPWAIT": "+,N,10,300,30,S",

@@ -18,9 +18,6 @@ _CR = const(13)
 _LF = const(10)
 _DOT = const(46)
 _TICK_MS = const(100)
-_CTRL_Z = const(26)
-_ESC = const(27)
-_ENTRY_MAX = const(1300)  # the text of an entry kept (more is read and dropped)
 
 
 def _b64(data):
@@ -151,40 +148,13 @@ def entry(m, name, op, args):
 
 
 def _entry(m, target, add, leftover):
-    """The text of AT#BODYi / AT#RECiADD up to its Ctrl-Z; OK, or the error (the old value
-    kept). A host silent for m.reply_ms gives up: ERROR. Returns the bytes after the end."""
-    text = bytearray()
-    data = bytes(leftover) if leftover else b""
-    port = m.port
-    buf = m.pump._mv
-    heard = ticks_ms()
-    while True:
-        end = -1
-        for k in range(len(data)):
-            if data[k] == _CTRL_Z or data[k] == _ESC:
-                end = k
-                break
-        if end < 0:
-            if len(text) < _ENTRY_MAX:
-                text += data
-        else:
-            text += data[:end]
-            rest = data[end + 1:]
-            if data[end] == _ESC:
-                m.result("OK")  # cancelled: nothing changed
-                return rest
-            break
-        if data:
-            heard = ticks_ms()
-        elif ticks_diff(ticks_ms(), heard) >= m.reply_ms:
-            m.say(ERROR)  # the host gave up: nothing changed
-            return b""
-        data = b""
-        if m.w.until(port.pollable, POLLIN, _TICK_MS):
-            n = port.readinto(buf, 256) or 0
-            data = bytes(buf[:n])
+    """The text of AT#BODYi / AT#RECiADD up to its Ctrl-Z (Modem.take_text); OK, or the
+    error (the old value kept). Returns the bytes after the end."""
+    text, rest = m.take_text(leftover)
+    if text is None:
+        return rest  # cancelled, or the host gave up: answered, nothing changed
     try:
-        value = str(bytes(text), "utf-8")
+        value = str(text, "utf-8")
         if add:
             lines = [a.strip() for a in value.replace("\r", "\n").split("\n")]
             lines = [a for a in lines if a][:10]  # the 11th and more are ignored

@@ -30,6 +30,10 @@ def otcp(m, name, op, args):
     if host in ANY_PEER or not port:
         raise codes.ATError(codes.BAD_PARAMETER)  # no server configured for this socket
     s = sockets.connect(m, sockets.resolve(m, host, port))
+    if p.get("TCPTLS", sid):
+        from .tls import wrap
+
+        s = wrap(m, s, host)
     m.enter = lambda leftover: session(m, s, sid, leftover)
     return True
 

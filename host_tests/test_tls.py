@@ -1,0 +1,167 @@
+"""TLS under AT#OTCP (AT#TCPTLS, AT#TLSCA, AT#VTLS): the modem on a real pty under both
+runtimes against a TLS echo server (Python's ssl, OpenSSL) with certificates of a test CA
+that openssl makes here: the good one, one for another name, one signed by nobody known."""
+import hashlib
+import os
+import shutil
+import socket
+import ssl
+import subprocess
+import threading
+
+import pytest
+
+from servers import dle_decode_at, dle_encode, free_port
+
+OK = b"\r\nOK\r\n"
+WAITING = b"\r\nOk_Info_WaitingForData\r\n"
+CLOSED = b"\r\nOk_Info_SocketClosed\r\n\r\nOK\r\n"
+UNTRUSTED = b"\r\n#CME ERROR: 38060\r\n"
+
+
+def openssl(*args, cwd):
+    subprocess.run(["openssl"] + list(args), cwd=cwd, check=True, capture_output=True)
+
+
+@pytest.fixture(scope="module")
+def pki(tmp_path_factory):
+    """A test CA; server certificates for localhost (by it), for wrong.example (by it) and
+    for localhost signed by itself."""
+    if not shutil.which("openssl"):
+        pytest.skip("no openssl here")
+    d = str(tmp_path_factory.mktemp("pki"))
+    openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key", "-out",
+            "ca.pem", "-days", "3650", "-subj", "/CN=Modem Test CA", cwd=d)
+    for name, alt in (("good", "DNS:localhost,IP:127.0.0.1"), ("wrong", "DNS:wrong.example")):
+        openssl("req", "-newkey", "rsa:2048", "-nodes", "-keyout", name + ".key", "-out",
+                name + ".csr", "-subj", "/CN=" + alt.split(",")[0][4:], cwd=d)
+        with open(os.path.join(d, name + ".ext"), "w") as f:
+            f.write("subjectAltName=%s\nbasicConstraints=CA:FALSE\n" % alt)
+        openssl("x509", "-req", "-in", name + ".csr", "-CA", "ca.pem", "-CAkey", "ca.key",
+                "-CAcreateserial", "-out", name + ".pem", "-days", "3650", "-extfile",
+                name + ".ext", cwd=d)
+    openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "self.key", "-out",
+            "self.pem", "-days", "3650", "-subj", "/CN=localhost", "-addext",
+            "subjectAltName=DNS:localhost", cwd=d)
+    return d
+
+
+class TlsEcho:
+    """A TLS server on 127.0.0.1 that echoes what it is sent; got: the bytes it was sent
+    (all connections), handshakes: the ones that completed."""
+
+    def __init__(self, pki, name):
+        self.ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        self.ctx.load_cert_chain(os.path.join(pki, name + ".pem"),
+                                 os.path.join(pki, name + ".key"))
+        self.srv = socket.socket()
+        self.srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.port = free_port()
+        self.srv.bind(("127.0.0.1", self.port))
+        self.srv.listen(4)
+        self.got = b""
+        self.handshakes = 0
+        self.sni = []
+        self.ctx.sni_callback = lambda s, n, c: self.sni.append(n)
+        threading.Thread(target=self._run, daemon=True).start()
+
+    def _run(self):
+        while True:
+            try:
+                c, _ = self.srv.accept()
+            except OSError:
+                return
+            try:
+                c.settimeout(30)
+                t = self.ctx.wrap_socket(c, server_side=True)
+                self.handshakes += 1
+                while True:
+                    d = t.recv(65536)
+                    if not d:
+                        break
+                    self.got += d
+                    t.sendall(d)
+                t.close()
+            except (OSError, ssl.SSLError):
+                c.close()
+
+    def stop(self):
+        self.srv.close()
+
+
+def load_ca(line, pem_path):
+    with open(pem_path, "rb") as f:
+        pem = f.read()
+    line.s.write(b"AT#TLSCA\r" + pem.replace(b"\n", b"\r\n") + b"\x1a")
+    return line.read_until(b"\r\n", 20) + line.read_until(b"\r\n", 20)
+
+
+def session(line, server, host="localhost"):
+    line.cmd('AT#TCPSERV=1,"%s"' % host)
+    line.cmd("AT#TCPPORT=1,%d" % server.port)
+    line.cmd("AT#TCPTLS=1,1")
+    line.s.write(b"AT#OTCP=1\r")
+    return line.read_until(b"\r\n", 30) + line.read_until(b"\r\n", 30)
+
+
+def test_the_ca_store_and_its_display(up, pki):
+    s, line = up
+    assert line.cmd("AT#VTLS") == b"\r\n#TCPTLS: 1,0\r\n#TCPTLS: 2,0\r\n#TLSCA: 0\r\n" + OK
+    assert load_ca(line, os.path.join(pki, "ca.pem")) == OK
+    line.s.write(b"AT#TLSCA\rnot a certificate\x1a")
+    assert line.read_until(b"\r\n", 20) + line.read_until(b"\r\n") == (
+        b"\r\n#CME ERROR: 36929\r\n")
+    assert line.cmd("AT#TCPTLS=2,1") == OK
+    assert line.cmd("AT#VTLS") == b"\r\n#TCPTLS: 1,0\r\n#TCPTLS: 2,1\r\n#TLSCA: 1\r\n" + OK
+    assert b"TCPTLS" not in line.cmd("AT#VALL") + line.cmd("AT#VTCP")  # no GenPro display
+    assert line.cmd("AT#TLSCA=0") == OK
+    assert line.cmd("AT#TLSCA?") == b"\r\n#TLSCA: 0\r\n" + OK
+
+
+def test_otcp_over_tls_moves_1_mib_each_way_unchanged_for_the_host(up, pki):
+    s, line = up
+    assert load_ca(line, os.path.join(pki, "ca.pem")) == OK
+    server = TlsEcho(pki, "good")
+    try:
+        assert session(line, server) == WAITING
+        payload = os.urandom(1 << 20)
+        line.s.write(dle_encode(payload))
+        line.s.timeout = 20
+        got = b""
+        data = b""
+        while len(data) < len(payload):  # the echo, escaped: DLEMODE 1 as in plaintext
+            more = line.s.read(max(1, line.s.in_waiting))
+            assert more, len(data)
+            got += more
+            data, etx, used = dle_decode_at(got)
+            assert not etx
+        assert hashlib.sha256(data).digest() == hashlib.sha256(payload).digest()
+        line.s.write(b"\x03")
+        assert line.read_until(CLOSED).endswith(CLOSED)
+        assert server.sni == ["localhost"]
+    finally:
+        server.stop()
+
+
+@pytest.mark.parametrize("cert", ["wrong", "self"])  # another name; signed by nobody known
+def test_a_certificate_that_fails_gives_38060_and_nothing_is_sent(up, pki, cert):
+    s, line = up
+    assert load_ca(line, os.path.join(pki, "ca.pem")) == OK
+    server = TlsEcho(pki, cert)
+    try:
+        assert session(line, server) == UNTRUSTED
+        line.s.write(b"sensor 42\r\nAT\r")
+        assert line.read_until(OK) == OK  # command mode: the AT answered, nothing sent
+        assert server.got == b""
+    finally:
+        server.stop()
+
+
+def test_no_ca_stored_means_no_session_and_no_plaintext(up, pki):
+    s, line = up
+    server = TlsEcho(pki, "good")
+    try:
+        assert session(line, server) == UNTRUSTED
+        assert server.got == b"" and server.handshakes == 0
+    finally:
+        server.stop()
