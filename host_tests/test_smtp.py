@@ -22,7 +22,7 @@ class Mailbox:
     """aiosmtpd on 127.0.0.1 that keeps what it is given: [(from, [to], message bytes)];
     AUTH (PLAIN, LOGIN) with USER/PASSWORD, not required."""
 
-    def __init__(self):
+    def __init__(self, **tls):
         self.mails = []
         self.got = threading.Event()
         box = self
@@ -40,7 +40,7 @@ class Mailbox:
 
         self.c = Controller(Handler(), hostname="127.0.0.1", port=free_port(),
                             authenticator=auth, auth_require_tls=False,
-                            data_size_limit=8 * 1024 * 1024)
+                            data_size_limit=8 * 1024 * 1024, **tls)
         self.c.start()
         self.port = self.c.port
 

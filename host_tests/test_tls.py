@@ -106,13 +106,15 @@ def session(line, server, host="localhost"):
 
 def test_the_ca_store_and_its_display(up, pki):
     s, line = up
-    assert line.cmd("AT#VTLS") == b"\r\n#TCPTLS: 1,0\r\n#TCPTLS: 2,0\r\n#TLSCA: 0\r\n" + OK
+    assert line.cmd("AT#VTLS") == (b"\r\n#TCPTLS: 1,0\r\n#TCPTLS: 2,0\r\n#SMTPTLS: 0\r\n"
+                                   b"#TLSCA: 0\r\n" + OK)
     assert load_ca(line, os.path.join(pki, "ca.pem")) == OK
     line.s.write(b"AT#TLSCA\rnot a certificate\x1a")
     assert line.read_until(b"\r\n", 20) + line.read_until(b"\r\n") == (
         b"\r\n#CME ERROR: 36929\r\n")
     assert line.cmd("AT#TCPTLS=2,1") == OK
-    assert line.cmd("AT#VTLS") == b"\r\n#TCPTLS: 1,0\r\n#TCPTLS: 2,1\r\n#TLSCA: 1\r\n" + OK
+    assert line.cmd("AT#VTLS") == (b"\r\n#TCPTLS: 1,0\r\n#TCPTLS: 2,1\r\n#SMTPTLS: 0\r\n"
+                                   b"#TLSCA: 1\r\n" + OK)
     assert b"TCPTLS" not in line.cmd("AT#VALL") + line.cmd("AT#VTCP")  # no GenPro display
     assert line.cmd("AT#TLSCA=0") == OK
     assert line.cmd("AT#TLSCA?") == b"\r\n#TLSCA: 0\r\n" + OK
@@ -165,3 +167,44 @@ def test_no_ca_stored_means_no_session_and_no_plaintext(up, pki):
         assert server.got == b"" and server.handshakes == 0
     finally:
         server.stop()
+
+
+@pytest.mark.parametrize("mode", [1, 2])  # STARTTLS (587), implicit TLS (465)
+def test_putmail_over_tls(up, pki, mode):
+    from test_smtp import END, Mailbox, configure
+
+    s, line = up
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.load_cert_chain(os.path.join(pki, "good.pem"), os.path.join(pki, "good.key"))
+    box = Mailbox(**({"tls_context": ctx, "require_starttls": True} if mode == 1
+                     else {"ssl_context": ctx}))
+    try:
+        configure(line.cmd, box.port)
+        line.cmd('AT#SMTPSERV="localhost"')
+        assert line.cmd("AT#SMTPTLS=%d" % mode) == OK
+        assert load_ca(line, os.path.join(pki, "ca.pem")) == OK
+        assert line.cmd("AT#PUTMAIL", until=WAITING) == WAITING
+        line.s.write(b"\r\nSent over TLS." + END)
+        assert line.read_until(OK) == OK
+        assert box.got.wait(10)
+        assert box.mails[0][2].endswith(b"\r\n\r\nSent over TLS.\r\n")
+    finally:
+        box.stop()
+
+
+def test_putmail_to_a_server_with_a_certificate_that_fails_sends_nothing(up, pki):
+    from test_smtp import Mailbox, configure
+
+    s, line = up
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.load_cert_chain(os.path.join(pki, "self.pem"), os.path.join(pki, "self.key"))
+    box = Mailbox(tls_context=ctx, require_starttls=True)
+    try:
+        configure(line.cmd, box.port)
+        line.cmd('AT#SMTPSERV="localhost"')
+        line.cmd("AT#SMTPTLS=1")
+        assert load_ca(line, os.path.join(pki, "ca.pem")) == OK
+        assert line.cmd("AT#PUTMAIL", until=b"38060\r\n") == UNTRUSTED
+        assert box.mails == []
+    finally:
+        box.stop()

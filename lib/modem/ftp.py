@@ -188,8 +188,10 @@ def _line(m, c, deadline):
         try:
             ch = c.recv(1)
         except OSError as e:
-            if e.args[0] not in BUSY_ERRNOS:
-                raise
+            if e.args[0] not in BUSY_ERRNOS and not type(e).__name__.startswith("SSLWant"):
+                raise  # (a TLS connection that needs more from the network: waited for)
+            ch = None
+        if ch is None:  # nothing yet (a TLS socket of MicroPython's says so, no error)
             left = ticks_diff(deadline, ticks_ms())
             if left <= 0 or not m.wait(c, POLLIN, left):
                 raise OSError(110)  # no reply in time

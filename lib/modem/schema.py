@@ -50,6 +50,7 @@ PARAMS = {
     "SMTPUN": "#,S,64,0,,M",
     "SMTPPW": "#,S,64,0,,M",
     "SMTPAUTH": "#,N,0,1,0,M",
+    "SMTPTLS": "#,N,0,2,0,M",
     "DOMAIN": "#,S,120,0,,M",
     "SENDERNAME": "#,S,120,0,,M",
     "SENDERADDR": "#,S,120,0,,M",

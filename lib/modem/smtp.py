@@ -45,7 +45,7 @@ def _send(m, c, data):
         try:
             n = c.send(mv[off:])
         except OSError as e:
-            if e.args[0] not in BUSY_ERRNOS:
+            if e.args[0] not in BUSY_ERRNOS and not type(e).__name__.startswith("SSLWant"):
                 raise
             n = 0
         off += n or 0
@@ -71,6 +71,11 @@ def _open(m, i):
     if not host or not port or not sender or not to:
         raise ATError(BAD_PARAMETER)  # nowhere to send, or nobody to send to
     c = sockets.connect(m, sockets.resolve(m, host, port))
+    secure = p.get("SMTPTLS")
+    if secure == 2:
+        from .tls import wrap
+
+        c = wrap(m, c, host)  # implicit TLS (465): before a word is said
     try:
         _ok(m, c)  # 220
         domain = p.get("DOMAIN") or "localhost"
@@ -78,6 +83,12 @@ def _open(m, i):
             _ok(m, c, "EHLO " + domain)
         except ATError:
             _ok(m, c, "HELO " + domain)
+        if secure == 1:  # STARTTLS (587): the rest of the session in TLS, or nothing
+            from .tls import wrap
+
+            _ok(m, c, "STARTTLS")
+            c = wrap(m, c, host)
+            _ok(m, c, "EHLO " + domain)
         user = p.get("SMTPUN")
         if user:
             pw = p.get("SMTPPW")
@@ -261,7 +272,7 @@ def body(m, c, leftover):
             data = b""
             for obj, ev in w.poll(_TICK_MS):
                 if obj is c:
-                    code = CLOSED if _refused(c) is None else OPEN_FAILED
+                    code = _spoke(c)
                     continue
             n = port.readinto(buf, 256) or 0
             if n:
@@ -284,10 +295,13 @@ def body(m, c, leftover):
     return rest
 
 
-def _refused(c):
-    """What the server said before the end of the text (a refusal), or None when it closed."""
+def _spoke(c):
+    """The server spoke before the end of the text: OPEN_FAILED when it said something (a
+    refusal), CLOSED when it closed, 0 when it was only TLS's own (a session ticket)."""
     try:
         r = c.recv(256)
-    except OSError:
-        return None
-    return r or None
+    except OSError as e:
+        return 0 if type(e).__name__.startswith("SSLWant") else CLOSED
+    if r is None:
+        return 0
+    return OPEN_FAILED if r else CLOSED
