@@ -391,7 +391,9 @@ class Pop3d:
     USER = "meter"
     PASSWORD = "s3cret"
 
-    def __init__(self):
+    def __init__(self, cert=None, key=None):
+        """cert, key: PEM files of a server certificate: STLS on port, and TLS from the
+        first byte on tls_port."""
         import pwd
 
         self.dir = tempfile.mkdtemp(prefix="pop3d-")  # short: dovecot's sockets are in it
@@ -404,11 +406,20 @@ class Pop3d:
         for root, dirs, _ in os.walk(os.path.join(self.dir, "home")):
             os.chown(root, self.uid, self.gid)
         self.port = free_port()
+        self.tls_port = free_port() if cert else 0
         conf = os.path.join(self.dir, "dovecot.conf")
         with open(os.path.join(self.dir, "passwd"), "w") as f:
             f.write("%s:{PLAIN}%s\n" % (self.USER, self.PASSWORD))
         with open(conf, "w") as f:
-            f.write(POP3D_CONF.format(dir=self.dir, port=self.port))
+            tls = ssl = ""
+            if cert:
+                for name, src in (("cert.pem", cert), ("key.pem", key)):
+                    shutil.copy(src, os.path.join(self.dir, name))
+                ssl = "ssl = yes\nssl_cert = <{0}/cert.pem\nssl_key = <{0}/key.pem".format(
+                    self.dir)
+                tls = "inet_listener pop3s {\n    port = %d\n    ssl = yes\n  }" % self.tls_port
+            f.write(POP3D_CONF.format(dir=self.dir, port=self.port, ssl=ssl or "ssl = no",
+                                      tls=tls))
         dovecot = shutil.which("dovecot") or "/usr/sbin/dovecot"
         self.proc = subprocess.Popen([dovecot, "-F", "-c", conf], stdout=subprocess.DEVNULL,
                                      stderr=subprocess.DEVNULL)
@@ -458,7 +469,7 @@ listen = 127.0.0.1
 base_dir = {dir}/run
 state_dir = {dir}/state
 log_path = {dir}/log
-ssl = no
+{ssl}
 disable_plaintext_auth = no
 auth_mechanisms = plain
 passdb {{
@@ -475,6 +486,7 @@ service pop3-login {{
   inet_listener pop3 {{
     port = {port}
   }}
+  {tls}
 }}
 service imap-login {{
   inet_listener imap {{

@@ -107,14 +107,14 @@ def session(line, server, host="localhost"):
 def test_the_ca_store_and_its_display(up, pki):
     s, line = up
     assert line.cmd("AT#VTLS") == (b"\r\n#TCPTLS: 1,0\r\n#TCPTLS: 2,0\r\n#SMTPTLS: 0\r\n"
-                                   b"#TLSCA: 0\r\n" + OK)
+                                   b"#POP3TLS: 0\r\n#TLSCA: 0\r\n" + OK)
     assert load_ca(line, os.path.join(pki, "ca.pem")) == OK
     line.s.write(b"AT#TLSCA\rnot a certificate\x1a")
     assert line.read_until(b"\r\n", 20) + line.read_until(b"\r\n") == (
         b"\r\n#CME ERROR: 36929\r\n")
     assert line.cmd("AT#TCPTLS=2,1") == OK
     assert line.cmd("AT#VTLS") == (b"\r\n#TCPTLS: 1,0\r\n#TCPTLS: 2,1\r\n#SMTPTLS: 0\r\n"
-                                   b"#TLSCA: 1\r\n" + OK)
+                                   b"#POP3TLS: 0\r\n#TLSCA: 1\r\n" + OK)
     assert b"TCPTLS" not in line.cmd("AT#VALL") + line.cmd("AT#VTCP")  # no GenPro display
     assert line.cmd("AT#TLSCA=0") == OK
     assert line.cmd("AT#TLSCA?") == b"\r\n#TLSCA: 0\r\n" + OK
@@ -208,3 +208,23 @@ def test_putmail_to_a_server_with_a_certificate_that_fails_sends_nothing(up, pki
         assert box.mails == []
     finally:
         box.stop()
+
+
+@pytest.mark.parametrize("mode", [1, 2])  # STLS (110), TLS from the start (995)
+def test_getmail_over_tls(up, pki, mode):
+    from servers import Pop3d
+    from test_pop3 import END, HEAD, MAIL, configure
+
+    s, line = up
+    d = Pop3d(cert=os.path.join(pki, "good.pem"), key=os.path.join(pki, "good.key"))
+    try:
+        d.deliver("1.a", HEAD + b"\r\nSET 7\r\n")
+        configure(line.cmd, d.tls_port if mode == 2 else d.port)
+        line.cmd('AT#POP3SERV="localhost"')
+        assert line.cmd("AT#POP3TLS=%d" % mode) == OK
+        assert load_ca(line, os.path.join(pki, "ca.pem")) == OK
+        line.cmd("AT#POP3HEADERMODE=0")
+        assert line.cmd("AT#GETMAIL", until=END + OK) == MAIL + b"SET 7" + END + OK
+        assert d.count() == 0
+    finally:
+        d.stop()

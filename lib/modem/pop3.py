@@ -32,8 +32,10 @@ def _recv(m, c):
         try:
             data = c.recv(_CHUNK)
         except OSError as e:
-            if e.args[0] not in BUSY_ERRNOS:
+            if e.args[0] not in BUSY_ERRNOS and not type(e).__name__.startswith("SSLWant"):
                 raise
+            data = None
+        if data is None:  # nothing yet (MicroPython's TLS socket says so, no error)
             if not m.wait(c, POLLIN, m.reply_ms):
                 raise OSError(110)
             continue
@@ -55,10 +57,18 @@ def getmail(m, name, op, args):
     if not host or not port or not user:
         raise ATError(BAD_PARAMETER)
     c = sockets.connect(m, sockets.resolve(m, host, port))
+    secure = p.get("POP3TLS")
+    if secure:
+        from .tls import wrap
+    if secure == 2:
+        c = wrap(m, c, host)  # TLS from the first byte (995)
     started = False
     try:
         try:
             _ok(m, c)  # the greeting
+            if secure == 1:  # STLS (110): the rest in TLS, or nothing
+                _ok(m, c, "STLS")
+                c = wrap(m, c, host)
             _ok(m, c, "USER " + user)
             _ok(m, c, "PASS " + p.get("POP3PW"))
             count = int(_ok(m, c, "STAT").split()[1])

@@ -71,6 +71,7 @@ PARAMS = {
     "POP3UN": "#,S,64,0,,M",
     "POP3PW": "#,S,64,0,,M",
     "POP3HEADERMODE": "#,N,0,1,1,M",
+    "POP3TLS": "#,N,0,2,0,M",
     "DNSSERV1": "#,A,0,0,0.0.0.0,D",
     "DNSSERV2": "#,A,0,0,0.0.0.0,D",
     "PPPMODE": "#,N,1,4,1,P",

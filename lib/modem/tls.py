@@ -100,13 +100,14 @@ def _take(m, leftover):
 
 
 def vtls(m, name, op, args):
-    """AT#VTLS: TCPTLS of both sockets, SMTPTLS, the number of CA certificates stored."""
+    """AT#VTLS: TCPTLS of both sockets, SMTPTLS, POP3TLS, the CA certificates stored."""
     if op != ACT:
         raise codes.ATError(codes.ERROR)
     p = m.params
     for sock in (1, 2):
         m.info(p.line("TCPTLS", "TCPTLS", sock))
     m.info(p.line("SMTPTLS", "SMTPTLS"))
+    m.info(p.line("POP3TLS", "POP3TLS"))
     m.info("#TLSCA: %d" % len(cas(m)))
 
 
