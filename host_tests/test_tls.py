@@ -228,3 +228,34 @@ def test_getmail_over_tls(up, pki, mode):
         assert d.count() == 0
     finally:
         d.stop()
+
+
+def test_refused_handshakes_leave_the_heap_where_it_was(tmp_path, pki):
+    # the unix port's own figure (AT#VMEM, after a collection): twenty handshakes that fail
+    # on the certificate keep nothing of theirs
+    from conftest import Line, start
+
+    s = start("micropython", tmp_path / "flash", heap="256K")
+    line = Line(s.name)
+    server = TlsEcho(pki, "self")
+    try:
+        line.cmd("ATE0")
+        line.cmd("AT+CGATT=1")
+        line.cmd("AT#CONNECTIONSTART", until=b"Ok_Info_GprsActivation\r\n")
+        assert load_ca(line, os.path.join(pki, "ca.pem")) == OK
+
+        def used():
+            got = line.cmd("AT#VMEM")
+            return int(got.split(b": ")[1].split(b",")[0])
+
+        assert session(line, server) == UNTRUSTED  # the first: modules loaded, names made
+        before = used()
+        for _ in range(20):
+            line.s.write(b"AT#OTCP=1\r")
+            assert line.read_until(b"\r\n") + line.read_until(b"\r\n") == UNTRUSTED
+        after = used()
+        assert after - before < 2048, (before, after)
+    finally:
+        server.stop()
+        line.close()
+        s.stop()
