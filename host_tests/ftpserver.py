@@ -23,7 +23,9 @@ class Pyftpd:
     """pyftpdlib on 127.0.0.1 serving root to USER/PASSWORD (or, anonymous, to anonymous
     only, any password), passive ports on loopback."""
 
-    def __init__(self, root, banner=None, anonymous=False):
+    def __init__(self, root, banner=None, anonymous=False, tls=None):
+        """tls: (certificate, key) PEM files: explicit FTPS (AUTH TLS), required on the
+        control and the data connections."""
         auth = DummyAuthorizer()
         if anonymous:
             with warnings.catch_warnings():  # write access for anonymous: wanted here
@@ -36,7 +38,14 @@ class Pyftpd:
                  "auth_failed_timeout": 0.1}
         if banner:
             attrs["banner"] = banner
-        handler = type("Handler", (FTPHandler,), attrs)
+        base_handler = FTPHandler
+        if tls:
+            from pyftpdlib.handlers import TLS_FTPHandler
+
+            base_handler = TLS_FTPHandler
+            attrs.update(certfile=tls[0], keyfile=tls[1], tls_control_required=True,
+                         tls_data_required=True)
+        handler = type("Handler", (base_handler,), attrs)
         self.server = FTPServer(("127.0.0.1", 0), handler)
         logging.getLogger("pyftpdlib").setLevel(logging.WARNING)  # set again by the server
         self.port = self.server.socket.getsockname()[1]

@@ -106,14 +106,16 @@ def session(line, server, host="localhost"):
 
 def test_the_ca_store_and_its_display(up, pki):
     s, line = up
-    assert line.cmd("AT#VTLS") == (b"\r\n#TCPTLS: 1,0\r\n#TCPTLS: 2,0\r\n#SMTPTLS: 0\r\n"
+    assert line.cmd("AT#VTLS") == (b"\r\n#TCPTLS: 1,0\r\n#TCPTLS: 2,0\r\n#FTPTLS: 0\r\n"
+                                   b"#SMTPTLS: 0\r\n"
                                    b"#POP3TLS: 0\r\n#TLSCA: 0\r\n" + OK)
     assert load_ca(line, os.path.join(pki, "ca.pem")) == OK
     line.s.write(b"AT#TLSCA\rnot a certificate\x1a")
     assert line.read_until(b"\r\n", 20) + line.read_until(b"\r\n") == (
         b"\r\n#CME ERROR: 36929\r\n")
     assert line.cmd("AT#TCPTLS=2,1") == OK
-    assert line.cmd("AT#VTLS") == (b"\r\n#TCPTLS: 1,0\r\n#TCPTLS: 2,1\r\n#SMTPTLS: 0\r\n"
+    assert line.cmd("AT#VTLS") == (b"\r\n#TCPTLS: 1,0\r\n#TCPTLS: 2,1\r\n#FTPTLS: 0\r\n"
+                                   b"#SMTPTLS: 0\r\n"
                                    b"#POP3TLS: 0\r\n#TLSCA: 1\r\n" + OK)
     assert b"TCPTLS" not in line.cmd("AT#VALL") + line.cmd("AT#VTCP")  # no GenPro display
     assert line.cmd("AT#TLSCA=0") == OK
@@ -259,3 +261,62 @@ def test_refused_handshakes_leave_the_heap_where_it_was(tmp_path, pki):
         server.stop()
         line.close()
         s.stop()
+
+
+@pytest.mark.parametrize("mode", [1, 0])  # passive, active
+def test_ftps_get_and_put_1_mib(up, pki, tmp_path, mode):
+    from ftpserver import PASSWORD, USER, Pyftpd
+    from servers import dle_encode
+
+    s, line = up
+    root = tmp_path / "ftp"
+    root.mkdir()
+    payload = os.urandom(1 << 20)
+    (root / "in.bin").write_bytes(payload)
+    srv = Pyftpd(root, tls=(os.path.join(pki, "good.pem"), os.path.join(pki, "good.key")))
+    try:
+        assert load_ca(line, os.path.join(pki, "ca.pem")) == OK
+        for cmd in ('AT#FTPSERV="localhost"', "AT#FTPPORT=%d" % srv.port,
+                    'AT#FTPUN="%s"' % USER, 'AT#FTPPW="%s"' % PASSWORD, "AT#FTPMODE=%d" % mode,
+                    'AT#FTPGETFILENAME="in.bin"', 'AT#FTPPUTFILENAME="out.bin"',
+                    "AT#FTPTLS=1"):
+            assert line.cmd(cmd) == OK, cmd
+        line.s.write(b"AT#FTPGET\r")
+        begin = b"\r\nOk_Info_DataBegin\r\n"
+        assert line.read_until(begin) == begin
+        got = b""
+        data = b""
+        etx = False
+        line.s.timeout = 20
+        while not etx:
+            more = line.s.read(max(1, line.s.in_waiting))
+            assert more, len(data)
+            got += more
+            data, etx, used = dle_decode_at(got)
+        assert hashlib.sha256(data).digest() == hashlib.sha256(payload).digest()
+        tail = got[used:]
+        if not tail.endswith(OK):
+            tail += line.read_until(OK)
+        assert tail == OK, tail
+        assert line.cmd("AT#FTPPUT", until=begin) == begin
+        line.s.write(dle_encode(payload) + b"\x03")
+        assert line.read_until(OK, 30) == OK
+        assert hashlib.sha256((root / "out.bin").read_bytes()).digest() == \
+            hashlib.sha256(payload).digest()
+    finally:
+        srv.stop()
+
+
+def test_ftps_to_a_server_with_a_certificate_that_fails_logs_nothing_in(up, pki, tmp_path):
+    from ftpserver import Pyftpd
+
+    s, line = up
+    srv = Pyftpd(tmp_path, tls=(os.path.join(pki, "self.pem"), os.path.join(pki, "self.key")))
+    try:
+        assert load_ca(line, os.path.join(pki, "ca.pem")) == OK
+        for cmd in ('AT#FTPSERV="localhost"', "AT#FTPPORT=%d" % srv.port, 'AT#FTPUN="u"',
+                    'AT#FTPPW="secret"', 'AT#FTPGETFILENAME="x"', "AT#FTPTLS=1"):
+            assert line.cmd(cmd) == OK, cmd
+        assert line.cmd("AT#FTPGET", until=b"38060\r\n") == UNTRUSTED
+    finally:
+        srv.stop()

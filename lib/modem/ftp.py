@@ -43,9 +43,22 @@ def _start(m, op, get):
         raise ATError(BAD_PARAMETER)  # no server configured
     addr = sockets.resolve(m, host, port)
     c = sockets.connect(m, addr)
+    secure = p.get("FTPTLS")
     try:
+        if _reply(m, c)[0] != _DONE:  # 220
+            raise ATError(OPEN_FAILED)
+        if secure:  # explicit FTPS: the control connection in TLS before the login
+            from .tls import wrap
+
+            _cmd(m, c, "AUTH TLS", _DONE)  # 234
+            c = wrap(m, c, host)
         _login(m, c, get)
+        if secure:
+            _cmd(m, c, "PBSZ 0", _DONE)
+            _cmd(m, c, "PROT P", _DONE)  # the data connections in TLS too
         d = _open(m, c, sockets.peer_ip(addr), get)
+        if secure:
+            d = wrap(m, d, host)  # the server has answered 150: its side of TLS waits
     except Exception as e:
         _quit(m, c)
         if isinstance(e, OSError):
@@ -60,8 +73,6 @@ def _login(m, c, get):
     """Greeting, USER/PASS, TYPE, CWD on the control connection c. No FTPUN: anonymous, with
     FTPPW or, when that is empty too, the customary e-mail-like password."""
     p = m.params
-    if _reply(m, c)[0] != _DONE:  # 220
-        raise ATError(OPEN_FAILED)
     user = p.get("FTPUN")
     pw = p.get("FTPPW")
     if not user:
@@ -266,6 +277,14 @@ def _listen(m, c):
 def _close(s):
     if s is None:
         return
+    unwrap = getattr(s, "unwrap", None)  # CPython's TLS: its close_notify, then the FIN
+    if unwrap is not None:
+        try:
+            s.setblocking(True)
+            s.settimeout(2)
+            s = unwrap()
+        except (OSError, ValueError):
+            pass
     try:
         s.shutdown(_SHUT_WR)
     except (AttributeError, OSError):

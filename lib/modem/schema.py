@@ -31,6 +31,7 @@ PARAMS = {
     "FTPSERV": "#,H,64,0,,F",
     "FTPTYPE": "#,T,0,0,I,F",
     "FTPUN": "#,S,64,0,,F",
+    "FTPTLS": "#,N,0,1,0,F",
     "DLEMODE": "#,N,0,1,1,T",
     "TCPPORT": "#,P,0,65535,0,T",
     "TCPSERV": "#,H,64,0,,T",

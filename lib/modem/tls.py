@@ -100,12 +100,13 @@ def _take(m, leftover):
 
 
 def vtls(m, name, op, args):
-    """AT#VTLS: TCPTLS of both sockets, SMTPTLS, POP3TLS, the CA certificates stored."""
+    """AT#VTLS: TCPTLS of both sockets, FTPTLS, SMTPTLS, POP3TLS, the CA certificates."""
     if op != ACT:
         raise codes.ATError(codes.ERROR)
     p = m.params
     for sock in (1, 2):
         m.info(p.line("TCPTLS", "TCPTLS", sock))
+    m.info(p.line("FTPTLS", "FTPTLS"))
     m.info(p.line("SMTPTLS", "SMTPTLS"))
     m.info(p.line("POP3TLS", "POP3TLS"))
     m.info("#TLSCA: %d" % len(cas(m)))
