@@ -108,7 +108,7 @@ def test_the_ca_store_and_its_display(up, pki):
     s, line = up
     assert line.cmd("AT#VTLS") == (b"\r\n#TCPTLS: 1,0\r\n#TCPTLS: 2,0\r\n#FTPTLS: 0\r\n"
                                    b"#SMTPTLS: 0\r\n"
-                                   b"#POP3TLS: 0\r\n#TLSCA: 0\r\n" + OK)
+                                   b'#POP3TLS: 0\r\n#TLSPIN: ""\r\n#TLSCA: 0\r\n' + OK)
     assert load_ca(line, os.path.join(pki, "ca.pem")) == OK
     line.s.write(b"AT#TLSCA\rnot a certificate\x1a")
     assert line.read_until(b"\r\n", 20) + line.read_until(b"\r\n") == (
@@ -116,7 +116,7 @@ def test_the_ca_store_and_its_display(up, pki):
     assert line.cmd("AT#TCPTLS=2,1") == OK
     assert line.cmd("AT#VTLS") == (b"\r\n#TCPTLS: 1,0\r\n#TCPTLS: 2,1\r\n#FTPTLS: 0\r\n"
                                    b"#SMTPTLS: 0\r\n"
-                                   b"#POP3TLS: 0\r\n#TLSCA: 1\r\n" + OK)
+                                   b'#POP3TLS: 0\r\n#TLSPIN: ""\r\n#TLSCA: 1\r\n' + OK)
     assert b"TCPTLS" not in line.cmd("AT#VALL") + line.cmd("AT#VTCP")  # no GenPro display
     assert line.cmd("AT#TLSCA=0") == OK
     assert line.cmd("AT#TLSCA?") == b"\r\n#TLSCA: 0\r\n" + OK
@@ -320,3 +320,28 @@ def test_ftps_to_a_server_with_a_certificate_that_fails_logs_nothing_in(up, pki,
         assert line.cmd("AT#FTPGET", until=b"38060\r\n") == UNTRUSTED
     finally:
         srv.stop()
+
+
+def fingerprint(pki, name):
+    der = subprocess.run(["openssl", "x509", "-in", os.path.join(pki, name + ".pem"),
+                          "-outform", "DER"], check=True, capture_output=True).stdout
+    return hashlib.sha256(der).hexdigest()
+
+
+def test_a_pinned_certificate_is_trusted_as_it_is_and_no_other(up, pki):
+    s, line = up
+    server = TlsEcho(pki, "self")  # self-signed: no CA vouches for it
+    try:
+        assert line.cmd('AT#TLSPIN="%s"' % fingerprint(pki, "self").upper()) == OK
+        assert session(line, server) == WAITING
+        line.s.write(dle_encode(b"pinned \x10\x03 hello"))
+        want = dle_encode(b"pinned \x10\x03 hello")
+        assert line.read_until(want) == want
+        line.s.write(b"\x03")
+        assert line.read_until(CLOSED).endswith(CLOSED)
+        assert line.cmd('AT#TLSPIN="%s"' % fingerprint(pki, "good")) == OK  # another one
+        line.s.write(b"AT#OTCP=1\r")
+        assert line.read_until(b"\r\n") + line.read_until(b"\r\n") == UNTRUSTED
+        assert server.got == b"pinned \x10\x03 hello"
+    finally:
+        server.stop()

@@ -8,7 +8,7 @@ kinds: S string (lo = max length), M message text (a string that may hold CR, LF
 (dotted quad or name, lo = max length), A address (a dotted quad), N integer lo..hi, P port
 (1 to 5 digits, lo..hi), T FTP type (A or I), D multiple of 20 in lo..hi, U UTC offset
 (hour lo..hi, minutes 0..59; the default "h m"), B baud rate (one of BAUDS). groups: G
-GPRS, F FTP, T TCP (one value per socket), S SNTP, U UDP, I PING, M mail, D DNS, P the
+GPRS, F FTP, T TCP (one value per socket), S SNTP, U UDP, I PING, M mail, L TLS, D DNS, P the
 physical layer (GSM dialling, kept for hosts that set it), X extension or GSM setting
 (never in VALL). A row is a string (one object each, its text in flash with the frozen
 code), split when it is used: row(name).
@@ -37,6 +37,7 @@ PARAMS = {
     "TCPSERV": "#,H,64,0,,T",
     "TCPTXDELAY": "#,D,0,32760,100,T",
     "TCPTLS": "#,N,0,1,0,T",
+    "TLSPIN": "#,S,64,0,,L",
     "EGNTPPORT": "+,P,0,65535,123,S",
     "EGNTPUTC": "+,U,-11,12,0 0,S",
     "EGNTPWAIT": "+,N,10,300,30,S",

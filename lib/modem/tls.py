@@ -100,7 +100,7 @@ def _take(m, leftover):
 
 
 def vtls(m, name, op, args):
-    """AT#VTLS: TCPTLS of both sockets, FTPTLS, SMTPTLS, POP3TLS, the CA certificates."""
+    """AT#VTLS: TCPTLS of both sockets, FTPTLS, SMTPTLS, POP3TLS, TLSPIN, the CAs stored."""
     if op != ACT:
         raise codes.ATError(codes.ERROR)
     p = m.params
@@ -109,6 +109,7 @@ def vtls(m, name, op, args):
     m.info(p.line("FTPTLS", "FTPTLS"))
     m.info(p.line("SMTPTLS", "SMTPTLS"))
     m.info(p.line("POP3TLS", "POP3TLS"))
+    m.info(p.line("TLSPIN", "TLSPIN"))
     m.info("#TLSCA: %d" % len(cas(m)))
 
 
@@ -116,8 +117,9 @@ def wrap(m, s, host):
     """The connected socket s in TLS with host: the handshake done (within m.connect_ms,
     the watchdog held), the certificate verified; non-blocking. ATError(38060) for a
     certificate not trusted, 38016 for a handshake that fails otherwise; s is closed then."""
-    certs = cas(m)
-    if not certs:
+    pin = m.params.get("TLSPIN").lower()
+    certs = [] if pin else cas(m)
+    if not certs and not pin:
         s.close()
         raise codes.ATError(TRUST_FAILED)  # nothing to verify it against: no plaintext
     hold = getattr(m.board, "hold", None)
@@ -134,13 +136,34 @@ def wrap(m, s, host):
 
             mp = False
         ctx = lib.SSLContext(lib.PROTOCOL_TLS_CLIENT)
-        ctx.verify_mode = lib.CERT_REQUIRED
+        seen = []
+        if pin:  # the one certificate trusted as it is: its fingerprint checked below
+            if mp:
+                ctx.verify_mode = lib.CERT_OPTIONAL
+
+                def keep(cert, depth):
+                    if depth == 0:  # cert lives only during the call: hashed now
+                        seen.append(_sha256(cert))
+                    return 0
+
+                ctx.verify_callback = keep
+            else:
+                ctx.check_hostname = False
+                ctx.verify_mode = lib.CERT_NONE
+        else:
+            ctx.verify_mode = lib.CERT_REQUIRED
         for der in certs:
             if mp:
                 ctx.load_verify_locations(der)  # DER, one at a time: they add up
             else:
                 ctx.load_verify_locations(cadata=der)
         ss = ctx.wrap_socket(s, server_hostname=host)
+        if pin:
+            if not mp:
+                seen.append(_sha256(ss.getpeercert(True)))
+            if not seen or _hex(seen[-1]) != pin:
+                ss.close()
+                raise ValueError("not the pinned certificate")
         ss.setblocking(False)
         return ss
     except Exception as e:
@@ -149,6 +172,16 @@ def wrap(m, s, host):
     finally:
         if end:
             end()
+
+
+def _sha256(data):
+    import hashlib
+
+    return hashlib.sha256(data).digest()
+
+
+def _hex(b):
+    return "".join("%02x" % c for c in b)
 
 
 def _untrusted(e):
