@@ -25,21 +25,22 @@ def openssl(*args, cwd):
 
 @pytest.fixture(scope="module")
 def pki(tmp_path_factory):
-    """A test CA; server certificates for localhost (by it), for wrong.example (by it) and
-    for localhost signed by itself."""
+    """A test CA; server certificates for localhost (by it), for wrong.example (by it), for
+    localhost expired yesterday (by it) and for localhost signed by itself."""
     if not shutil.which("openssl"):
         pytest.skip("no openssl here")
     d = str(tmp_path_factory.mktemp("pki"))
     openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key", "-out",
             "ca.pem", "-days", "3650", "-subj", "/CN=Modem Test CA", cwd=d)
-    for name, alt in (("good", "DNS:localhost,IP:127.0.0.1"), ("wrong", "DNS:wrong.example")):
+    for name, alt in (("good", "DNS:localhost,IP:127.0.0.1"), ("wrong", "DNS:wrong.example"),
+                      ("expired", "DNS:localhost")):
         openssl("req", "-newkey", "rsa:2048", "-nodes", "-keyout", name + ".key", "-out",
                 name + ".csr", "-subj", "/CN=" + alt.split(",")[0][4:], cwd=d)
         with open(os.path.join(d, name + ".ext"), "w") as f:
             f.write("subjectAltName=%s\nbasicConstraints=CA:FALSE\n" % alt)
         openssl("x509", "-req", "-in", name + ".csr", "-CA", "ca.pem", "-CAkey", "ca.key",
-                "-CAcreateserial", "-out", name + ".pem", "-days", "3650", "-extfile",
-                name + ".ext", cwd=d)
+                "-CAcreateserial", "-out", name + ".pem", "-days",
+                "-1" if name == "expired" else "3650", "-extfile", name + ".ext", cwd=d)
     openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "self.key", "-out",
             "self.pem", "-days", "3650", "-subj", "/CN=localhost", "-addext",
             "subjectAltName=DNS:localhost", cwd=d)
@@ -147,7 +148,8 @@ def test_otcp_over_tls_moves_1_mib_each_way_unchanged_for_the_host(up, pki):
         server.stop()
 
 
-@pytest.mark.parametrize("cert", ["wrong", "self"])  # another name; signed by nobody known
+# another name; expired; signed by nobody known
+@pytest.mark.parametrize("cert", ["wrong", "expired", "self"])
 def test_a_certificate_that_fails_gives_38060_and_nothing_is_sent(up, pki, cert):
     s, line = up
     assert load_ca(line, os.path.join(pki, "ca.pem")) == OK

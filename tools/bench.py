@@ -123,6 +123,8 @@ def main():
         print("\nDLE codec, CPython:", flush=True)
         env = dict(os.environ, PYTHONPATH=os.path.join(ROOT, "lib"))
         subprocess.run([sys.executable, dle], env=env, check=False)
+    print(flush=True)
+    subprocess.run([sys.executable, os.path.join(HERE, "bench_tls.py")], check=False)
     print("\nThe data path: the modem against socat, FTP against the modem's TCP, the pump's"
           " heap:", flush=True)
     subprocess.run([sys.executable, os.path.join(HERE, "bench_tcp.py")], check=False)
