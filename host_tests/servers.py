@@ -494,3 +494,36 @@ service imap-login {{
   }}
 }}
 """
+
+
+def line_server(greeting, answer, close=False):
+    """A line-protocol server scripted by the test (a mail server that misbehaves): one
+    connection on 127.0.0.1; greeting (bytes, or None: silent from the start), then
+    answer(line) for each line it is sent, until answer gives None (or a last answer, as a
+    1-tuple); then it hangs (30 s) or closes. The listening socket: close() it."""
+    srv = socket.socket()
+    srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    srv.bind(("127.0.0.1", 0))
+    srv.listen(1)
+
+    def run():
+        try:
+            c, _ = srv.accept()
+        except OSError:
+            return
+        if greeting is not None:
+            c.sendall(greeting)
+            f = c.makefile("rb")
+            for ln in f:
+                a = answer(ln)
+                if a is None:
+                    break
+                c.sendall(a[0] if isinstance(a, tuple) else a)
+                if isinstance(a, tuple):
+                    break  # (bytes,): the last answer, nothing more read
+        if not close:
+            time.sleep(30)
+        c.close()
+
+    threading.Thread(target=run, daemon=True).start()
+    return srv

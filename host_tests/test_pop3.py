@@ -4,7 +4,7 @@ import hashlib
 
 import pytest
 
-from servers import Pop3d
+from servers import Pop3d, line_server
 
 OK = b"\r\nOK\r\n"
 MAIL = b"\r\nOk_Info_Mail\r\n"
@@ -85,32 +85,13 @@ def test_getmail_needs_a_server_and_a_user_and_the_right_password(m, pop3d):
 def scripted(answers, then="hang"):
     """A POP3 server that gives answers (bytes each) to what it is sent, one each after its
     greeting, then hangs or closes (then)."""
-    import socket
-    import threading
-    import time
+    left = list(answers)
 
-    srv = socket.socket()
-    srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    srv.bind(("127.0.0.1", 0))
-    srv.listen(1)
+    def answer(ln):
+        a = left.pop(0)
+        return a if left else (a,)  # the last: then it hangs or closes at once
 
-    def run():
-        try:
-            c, _ = srv.accept()
-        except OSError:
-            return
-        c.sendall(b"+OK ready\r\n")
-        f = c.makefile("rb")
-        for a in answers:
-            if not f.readline():
-                break
-            c.sendall(a)
-        if then == "hang":
-            time.sleep(30)
-        c.close()
-
-    threading.Thread(target=run, daemon=True).start()
-    return srv
+    return line_server(b"+OK ready\r\n", answer, close=then == "close")
 
 
 def test_a_silent_server_gets_38016_in_time(m):

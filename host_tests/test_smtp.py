@@ -2,7 +2,6 @@
 AUTH: the modem on a real pty under both runtimes; the failures in-process (ptyrig), where
 the timeouts can be shortened."""
 import hashlib
-import socket
 import threading
 import time
 
@@ -10,7 +9,7 @@ import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult
 
-from servers import free_port
+from servers import free_port, line_server
 
 OK = b"\r\nOK\r\n"
 WAITING = b"\r\nOk_Info_WaitingForData\r\n"
@@ -145,30 +144,15 @@ def test_a_wrong_password_is_refused_before_the_data(m, box):
 def silent_server(greet, close=False):
     """A server that accepts and then says nothing (greet: after its 220 and every reply up
     to DATA, it goes silent at the end of the text; close: it closes there instead)."""
-    srv = socket.socket()
-    srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    srv.bind(("127.0.0.1", 0))
-    srv.listen(1)
+    state = {"data": False}
 
-    def run():
-        try:
-            c, _ = srv.accept()
-        except OSError:
-            return
-        f = c.makefile("rb")
-        if greet:
-            c.sendall(b"220 hi\r\n")
-            for ln in f:
-                if ln.startswith(b"DATA"):
-                    c.sendall(b"354 go on\r\n")
-                    break
-                c.sendall(b"250 ok\r\n")
-        if not close:
-            time.sleep(30)
-        c.close()
+    def answer(ln):
+        if state["data"]:
+            return None
+        state["data"] = ln.startswith(b"DATA")
+        return b"354 go on\r\n" if state["data"] else b"250 ok\r\n"
 
-    threading.Thread(target=run, daemon=True).start()
-    return srv
+    return line_server(b"220 hi\r\n" if greet else None, answer, close)
 
 
 def test_a_silent_server_gets_37964_and_the_hosts_text_is_no_command(m):
