@@ -222,3 +222,25 @@ def test_predefined_mails_with_body_and_recipient_entry_and_sendmail(up, box):
         b"\r\n#CME ERROR: 36929\r\n")  # REC3 empty: nobody to send to
     assert line.cmd("AT#SENDMAIL=4", until=b"\r\n") + line.read_until(b"\r\n") == (
         b"\r\n#CME ERROR: 36929\r\n")
+
+
+def test_the_link_lost_in_the_text_leaves_the_rest_of_it_no_command(m, box):
+    # the host's text that comes after the link has gone is read to its end line, never run
+    m.modem.quiet_ms = 5000  # (the host's pauses here are shorter than its silence)
+    configure(m.at, box.port)
+    assert m.at("AT#PUTMAIL", WAITING) == WAITING
+    m.write(b"\r\nfirst line\r\n")
+    m.modem.link.backend.fault = "down"
+    t = time.time() + 10
+    while m.modem.link.up:
+        assert time.time() < t
+        time.sleep(0.02)
+    time.sleep(0.5)  # some session ticks: the modem has seen it go
+    m.write(b'AT#SUBJ1="pwned"\r\n' + END + b"AT\r")
+    got = m.read_until(b"\r\n", 20) + m.read_until(b"\r\n", 20)
+    # 35841 once the modem has seen the link go (had it not yet, the text went to the
+    # server as the mail's, and OK): either way the text ran as no command
+    assert got in (b"\r\n#CME ERROR: 35841\r\n", OK), got
+    assert m.read_until(OK) == OK  # the AT after the end line
+    m.modem.link.backend.fault = ""
+    assert m.at("AT#SUBJ1?") == b'\r\n#SUBJ1: "Alarm"\r\n' + OK

@@ -17,6 +17,13 @@ POLLHUP = select.POLLHUP
 # (11 EAGAIN; 115 EINPROGRESS on Linux; 119 EINPROGRESS on lwIP ports).
 BUSY_ERRNOS = (11, 115, 119)
 
+
+def would_block(e):
+    """True for an OSError of a non-blocking socket that has nothing now (EAGAIN and the
+    like; CPython's TLS socket says it with SSLWantReadError/SSLWantWriteError)."""
+    return bool(e.args) and e.args[0] in BUSY_ERRNOS or type(e).__name__.startswith(
+        "SSLWant")
+
 if MPY:
     import gc
     import json

@@ -116,6 +116,13 @@ class Modem:
         self.write(("\r\n" + text + "\r\n").encode())
         self._first = True
 
+    def done(self, code):
+        """The final result of a command whose session has ended: OK, or its error code."""
+        if code:
+            self.say(code)
+        else:
+            self.result("OK")
+
     def say(self, what):
         """An unsolicited line: a text, or an error code shown as +CMEE says."""
         self.result(what if isinstance(what, str) else final(what, self.cmee))

@@ -4,12 +4,11 @@ goes through the pump.
 """
 import os
 
-from . import dle
-from .pump import DOWN, HOST_ETX, UP
-from . import sockets
+from . import dle, sockets
 from .atparse import ACT
-from .codes import (BAD_PARAMETER, CWD_FAILED, ERROR, OK_DATA, OPEN_FAILED, ATError)
-from .compat import BUSY_ERRNOS, POLLIN, Stream, const, ticks_add, ticks_diff, ticks_ms
+from .codes import CWD_FAILED, ERROR, OK_DATA, OPEN_FAILED, ATError
+from .compat import POLLIN, Stream, const, ticks_add, ticks_diff, ticks_ms, would_block
+from .pump import DOWN, HOST_ETX, UP
 
 _LINE_MAX = const(256)  # a reply line is cut here (the rest of it is read and dropped)
 _QUIT_MS = const(2000)  # how long the server may take to answer QUIT
@@ -34,15 +33,9 @@ def _start(m, op, get):
     """Log in, CWD, open the data connection, RETR/STOR, then data mode."""
     if op != ACT:
         raise ATError(ERROR)
-    m.link.need()
-    sockets.idle(m)
     p = m.params
     host = p.get("FTPSERV")
-    port = p.get("FTPPORT")
-    if not host or not port:
-        raise ATError(BAD_PARAMETER)  # no server configured
-    addr = sockets.resolve(m, host, port)
-    c = sockets.connect(m, addr)
+    c, addr = sockets.service(m, host, p.get("FTPPORT"))
     secure = p.get("FTPTLS")
     try:
         if _reply(m, c)[0] != _DONE:  # 220
@@ -168,10 +161,7 @@ def session(m, c, d, get, leftover):
         except OSError:
             code = OPEN_FAILED
     _quit(m, c)
-    if code:
-        m.say(code)
-    else:
-        m.result("OK")
+    m.done(code)
     return rest
 
 
@@ -199,7 +189,7 @@ def _line(m, c, deadline):
         try:
             ch = c.recv(1)
         except OSError as e:
-            if e.args[0] not in BUSY_ERRNOS and not type(e).__name__.startswith("SSLWant"):
+            if not would_block(e):
                 raise  # (a TLS connection that needs more from the network: waited for)
             ch = None
         if ch is None:  # nothing yet (a TLS socket of MicroPython's says so, no error)

@@ -5,8 +5,8 @@ CR LF . CR LF, then OK; the mail is then deleted from the box, so that the next 
 gets the next one. An empty box: Ok_Info_NoMail, OK."""
 from . import sockets
 from .atparse import ACT
-from .codes import BAD_PARAMETER, ERROR, OPEN_FAILED, ATError
-from .compat import BUSY_ERRNOS, POLLIN, const, ticks_add, ticks_ms
+from .codes import ERROR, OPEN_FAILED, ATError
+from .compat import POLLIN, const, ticks_add, ticks_ms, would_block
 from .ftp import _line
 
 MAIL = "Ok_Info_Mail"
@@ -32,7 +32,7 @@ def _recv(m, c):
         try:
             data = c.recv(_CHUNK)
         except OSError as e:
-            if e.args[0] not in BUSY_ERRNOS and not type(e).__name__.startswith("SSLWant"):
+            if not would_block(e):
                 raise
             data = None
         if data is None:  # nothing yet (MicroPython's TLS socket says so, no error)
@@ -48,15 +48,10 @@ def getmail(m, name, op, args):
     """AT#GETMAIL: log in, STAT, RETR 1 to the host, DELE 1, QUIT."""
     if op != ACT:
         raise ATError(ERROR)
-    m.link.need()
-    sockets.idle(m)
     p = m.params
     host = p.get("POP3SERV")
-    port = p.get("POP3PORT")
     user = p.get("POP3UN")
-    if not host or not port or not user:
-        raise ATError(BAD_PARAMETER)
-    c = sockets.connect(m, sockets.resolve(m, host, port))
+    c = sockets.service(m, host, p.get("POP3PORT"), user)[0]
     secure = p.get("POP3TLS")
     if secure:
         from .tls import wrap

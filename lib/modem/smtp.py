@@ -7,8 +7,8 @@ host's bare LF too), a line that starts with "." doubled. OK once the server too
 """
 from . import sockets
 from .atparse import ACT, SET
-from .codes import BAD_PARAMETER, ERROR, OK_WAITING, OPEN_FAILED, ATError
-from .compat import BUSY_ERRNOS, POLLIN, POLLOUT, const, ticks_add, ticks_diff, ticks_ms
+from .codes import BAD_PARAMETER, ERROR, OK_WAITING, OPEN_FAILED, SESSION_LOST, ATError
+from .compat import POLLIN, POLLOUT, const, ticks_add, ticks_diff, ticks_ms, would_block
 from .ftp import _quit, _reply
 from .params import at_param
 
@@ -45,7 +45,7 @@ def _send(m, c, data):
         try:
             n = c.send(mv[off:])
         except OSError as e:
-            if e.args[0] not in BUSY_ERRNOS and not type(e).__name__.startswith("SSLWant"):
+            if not would_block(e):
                 raise
             n = 0
         off += n or 0
@@ -60,17 +60,12 @@ def _addresses(text):
 def _open(m, i):
     """The SMTP session of mail i (RECi, CCRECi, SUBJi) opened up to its DATA and the modem's
     headers: the socket. ATError on a refusal, a silence (37964) or a setting missing."""
-    m.link.need()
-    sockets.idle(m)
     p = m.params
     host = p.get("SMTPSERV")
-    port = p.get("SMTPPORT")
     sender = p.get("SENDERADDR")
     to = _addresses(p.get("REC%d" % i))
     cc = _addresses(p.get("CCREC%d" % i))
-    if not host or not port or not sender or not to:
-        raise ATError(BAD_PARAMETER)  # nowhere to send, or nobody to send to
-    c = sockets.connect(m, sockets.resolve(m, host, port))
+    c = sockets.service(m, host, p.get("SMTPPORT"), sender, to)[0]
     secure = p.get("SMTPTLS")
     if secure == 2:
         from .tls import wrap
@@ -233,8 +228,8 @@ class Text:
 def body(m, c, leftover):
     """The host's text to the server, up to its end line; then the server's word. Returns
     the host bytes after the end line (commands). A server that fails meanwhile (an error,
-    a close, no room for m.mail_ms) has the host's text read to its end line or a silence of
-    m.quiet_ms, and dropped: none of it becomes a command."""
+    a close, no room for m.mail_ms) or a link lost has the host's text read to its end line
+    or a silence of m.quiet_ms, and dropped: none of it becomes a command."""
     text = Text()
     port = m.port
     w = m.w
@@ -262,9 +257,13 @@ def body(m, c, leftover):
                 break  # the host has stopped: what it sent was text, now dropped
             if ticks_diff(now, next_tick) >= 0:
                 next_tick = ticks_add(now, _TICK_MS)
-                if m.session_tick():
-                    code = code or OPEN_FAILED
-                    break
+                lost = m.session_tick()
+                if lost:
+                    code = code or SESSION_LOST
+                    if lost is not True:
+                        break  # the host hung up (DTR): nothing more of its text comes
+                    # the link is gone: the host's text still in flight is read to its end
+                    # line or a silence (above), never run as commands
             w.clear()
             w.want(port.pollable, POLLIN)
             if not code:
@@ -288,10 +287,7 @@ def body(m, c, leftover):
     finally:
         w.clear()
         _quit(m, c)
-    if code:
-        m.say(code)
-    else:
-        m.result("OK")
+    m.done(code)
     return rest
 
 
@@ -301,7 +297,7 @@ def _spoke(c):
     try:
         r = c.recv(256)
     except OSError as e:
-        return 0 if type(e).__name__.startswith("SSLWant") else CLOSED
+        return 0 if would_block(e) else CLOSED
     if r is None:
         return 0
     return OPEN_FAILED if r else CLOSED

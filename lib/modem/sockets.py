@@ -13,6 +13,19 @@ def idle(m):
         raise codes.ATError(codes.BUSY)
 
 
+def service(m, host, port, *wanted):
+    """A command's connection to its server (FTP, SMTP, POP3), the checks in the order of
+    docs/decisions.md section 7: the link (35867), no listener waiting (37122), the server
+    and the settings wanted set (36929); then its name (38027) and the connection (38016).
+    (the connected socket, its address)."""
+    m.link.need()
+    idle(m)
+    if not host or not port or not all(wanted):
+        raise codes.ATError(codes.BAD_PARAMETER)  # nowhere to go, or nothing to do there
+    addr = resolve(m, host, port)
+    return connect(m, addr), addr
+
+
 def resolve(m, host, port, kind=socket.SOCK_STREAM):
     """The address of host (lookup), or ATError(DNS_FAILED)."""
     try:
