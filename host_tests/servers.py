@@ -496,6 +496,111 @@ service imap-login {{
 """
 
 
+class Vsftpd:
+    """Debian's vsftpd (`make servers` installs it) on 127.0.0.1 with explicit FTPS required
+    on the control and data connections, run in the foreground from a folder of its own:
+    anonymous login (its system user ftp, which the package adds), files read from the
+    top folder and uploads into up/. strict: vsftpd's defaults, require_ssl_reuse (a data
+    connection must take up the control connection's TLS session) and strict_ssl_read_eof
+    (an upload must end with the client's close_notify); else both off. stop() it."""
+
+    def __init__(self, cert, key, strict=True):
+        import pwd
+        import random
+
+        self.dir = tempfile.mkdtemp(prefix="vsftpd-")
+        self.root = os.path.join(self.dir, "root")
+        up = os.path.join(self.root, "up")
+        os.makedirs(up)
+        os.makedirs(os.path.join(self.dir, "empty"))
+        for d in (self.dir, self.root):
+            os.chmod(d, 0o755)  # the anonymous root: not writable by its user, as vsftpd wants
+        ftp = pwd.getpwnam("ftp")
+        os.chown(up, ftp.pw_uid, ftp.pw_gid)
+        self.port = free_port()
+        base = random.randrange(20000, 32000, 50)
+        conf = os.path.join(self.dir, "vsftpd.conf")
+        with open(conf, "w") as f:
+            f.write(VSFTPD_CONF.format(dir=self.dir, port=self.port, lo=base, hi=base + 49,
+                                       cert=cert, key=key, strict="YES" if strict else "NO"))
+        vsftpd = shutil.which("vsftpd") or "/usr/sbin/vsftpd"
+        self.proc = subprocess.Popen([vsftpd, conf], stdout=subprocess.DEVNULL,
+                                     stderr=subprocess.DEVNULL)
+        t = time.time() + 20
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
+                break
+            except OSError:
+                if time.time() > t or self.proc.poll() is not None:
+                    self.stop()
+                    raise RuntimeError("vsftpd did not start: %s" % self.log())
+                time.sleep(0.05)
+
+    def put(self, name, data):
+        """A file the server gives (read-only for everyone but its owner)."""
+        path = os.path.join(self.root, name)
+        with open(path, "wb") as f:
+            f.write(data)
+        os.chmod(path, 0o644)
+
+    def uploaded(self, name):
+        with open(os.path.join(self.root, "up", name), "rb") as f:
+            return f.read()
+
+    def log(self):
+        try:
+            with open(os.path.join(self.dir, "log")) as f:
+                return f.read()[-2000:]
+        except OSError:
+            return ""
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(10)
+            except Exception:
+                self.proc.kill()
+                self.proc.wait()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+# seccomp and the namespaces off: a container may refuse them to the server's children.
+VSFTPD_CONF = """\
+listen=YES
+listen_address=127.0.0.1
+listen_port={port}
+background=NO
+anonymous_enable=YES
+local_enable=NO
+anon_root={dir}/root
+write_enable=YES
+anon_upload_enable=YES
+anon_umask=022
+ftp_username=ftp
+pasv_enable=YES
+pasv_min_port={lo}
+pasv_max_port={hi}
+ssl_enable=YES
+allow_anon_ssl=YES
+force_anon_logins_ssl=YES
+force_anon_data_ssl=YES
+rsa_cert_file={cert}
+rsa_private_key_file={key}
+ssl_ciphers=HIGH
+require_ssl_reuse={strict}
+strict_ssl_read_eof={strict}
+seccomp_sandbox=NO
+isolate=NO
+isolate_network=NO
+secure_chroot_dir={dir}/empty
+xferlog_enable=NO
+vsftpd_log_file={dir}/log
+dual_log_enable=YES
+"""
+
+
 def line_server(greeting, answer, close=False):
     """A line-protocol server scripted by the test (a mail server that misbehaves): one
     connection on 127.0.0.1; greeting (bytes, or None: silent from the start), then

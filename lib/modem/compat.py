@@ -49,9 +49,36 @@ if MPY:
 
     def Stream(sock):
         """A socket as the pump's stream: on MicroPython a non-blocking socket already is
-        one (readinto: None when nothing is there, 0 at the end; write: None when full)."""
+        one (readinto: None when nothing is there, 0 at the end; write: None when full); a
+        TLS socket is one through Records."""
         sock.setblocking(False)
-        return sock
+        return Records(sock) if hasattr(sock, "cipher") else sock
+
+    class Records:
+        """A TLS socket of MicroPython's as the pump's stream. Its readinto fills what is
+        asked record after record, and when the peer's close_notify comes right behind the
+        last record it gives the data and drops the end, which the TLS library does not
+        give twice: a server that waits for the modem's own close (vsftpd after a file)
+        would wait for ever. recv reads once, as far as the record goes, so the end comes
+        as 0. It allocates the chunk it gives: TLS sessions only, where the cipher costs
+        far more than the copy. (A port whose TLS socket has no recv keeps readinto.)"""
+
+        def __init__(self, s):
+            self.s = self.pollable = s
+            self.write = s.write  # the pump's write(mv, off, n): the socket's own
+            self._recv = getattr(s, "recv", None)
+            if self._recv is None:
+                self.readinto = s.readinto
+
+        def readinto(self, mv, n=-1):
+            b = self._recv(len(mv) if n < 0 else n)
+            if b:
+                mv[:len(b)] = b
+                return len(b)
+            return None if b is None else 0  # nothing now; the end
+
+        def close(self):
+            self.s.close()
 
     def so_error(sock):
         """The error a non-blocking connect ended with: MicroPython's poll says it (POLLERR,

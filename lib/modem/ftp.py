@@ -51,7 +51,8 @@ def _start(m, op, get):
             _cmd(m, c, "PROT P", _DONE)  # the data connections in TLS too
         d = _open(m, c, sockets.peer_ip(addr), get)
         if secure:
-            d = wrap(m, d, host)  # the server has answered 150: its side of TLS waits
+            d = wrap(m, d, host, c)  # the server has answered 150: its side of TLS waits;
+            # the control connection's session taken up where the runtime can
     except Exception as e:
         _quit(m, c)
         if isinstance(e, OSError):

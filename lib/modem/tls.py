@@ -113,10 +113,13 @@ def vtls(m, name, op, args):
     m.info("#TLSCA: %d" % len(cas(m)))
 
 
-def wrap(m, s, host):
+def wrap(m, s, host, resume=None):
     """The connected socket s in TLS with host: the handshake done (within m.connect_ms,
     the watchdog held), the certificate verified; non-blocking. ATError(38060) for a
-    certificate not trusted, 38016 for a handshake that fails otherwise; s is closed then."""
+    certificate not trusted, 38016 for a handshake that fails otherwise; s is closed then.
+    resume: a TLS socket to the same server whose session this one takes up (FTPS data
+    connections: servers such as vsftpd require it), where the runtime can (CPython's ssl;
+    MicroPython's tls has no session to give)."""
     pin = m.params.get("TLSPIN").lower()
     certs = [] if pin else cas(m)
     if not certs and not pin:
@@ -135,6 +138,16 @@ def wrap(m, s, host):
             import ssl as lib
 
             mp = False
+        was = getattr(resume, "session", None)  # (a session belongs to its context)
+        if was is not None:
+            ss = resume.context.wrap_socket(s, server_hostname=host, session=was)
+            # verified as the control connection was, by its context; a pin checked again
+            # when the server made a new session in place of the one offered
+            if pin and not ss.session_reused and _hex(_sha256(ss.getpeercert(True))) != pin:
+                ss.close()
+                raise ValueError("not the pinned certificate")
+            ss.setblocking(False)
+            return ss
         ctx = lib.SSLContext(lib.PROTOCOL_TLS_CLIENT)
         seen = []
         if pin:  # the one certificate trusted as it is: its fingerprint checked below
