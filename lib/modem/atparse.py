@@ -1,6 +1,6 @@
 """An AT command line split into commands: basic (E0, &F) and extended (#NAME, +NAME).
 
-list(parse(b'AT#TCPSERV=1,"host"')) -> [("#TCPSERV", SET, [("1", False), ("host", True)])]
+parse(b'AT#TCPSERV=1,"host"') -> [("#TCPSERV", SET, [("1", False), ("host", True)])]
 A malformed line raises ATError(ERROR). The line is bytes and is scanned as ints: indexing
 a str would intern every new character as a qstr, which MicroPython never frees.
 """
@@ -32,31 +32,42 @@ def _digit(c):
 
 
 def parse(s):
-    """The commands of one line (bytes that start with AT, any case), one at a time: a
-    generator, so that a line of many never has them all in the heap."""
+    """The commands of one line (bytes that start with AT, any case), in a list."""
     n = len(s)
     if n < 2 or s[0] | 32 != 97 or s[1] | 32 != 116:  # "at"
         raise ATError(ERROR)
+    out = []
     i = 2
     while True:
         while i < n and s[i] == _SP:
             i += 1
         if i >= n:
-            return
+            return out
         c = s[i]
         if c == _HASH or c == _PLUS:
             i += 1
             while i < n and s[i] == _SP:
                 i += 1
             j = i
-            while j < n and (_letter(s[j]) or _digit(s[j]) or s[j] == 95):
+            while j < n:
+                d = s[j] | 32  # letters to lower case ("_" stays 127, digits stay)
+                if not (97 <= d <= 122 or 48 <= d <= 57 or d == 127):
+                    break
                 j += 1
             if j == i:
                 raise ATError(ERROR)
-            name = (chr(c) + s[i:j].decode()).upper()
+            if s[i - 1] == c:  # no space after the prefix: the name is one slice
+                name = s[i - 1:j].decode().upper()
+            else:
+                name = (chr(c) + s[i:j].decode()).upper()
             end = _end(s, j)
-            op, a = _op(s[j:end])
-            yield name, op, a
+            if end == j + 1 and s[j] == _QMARK:  # AT#NAME? (the usual read): no slice
+                out.append((name, GET, []))
+            elif end == j:
+                out.append((name, ACT, []))
+            else:
+                op, a = _op(s[j:end])
+                out.append((name, op, a))
             i = end + 1 if end < n else n
         elif c == _AMP or _letter(c):
             j = i + 2 if c == _AMP else i + 1
@@ -78,7 +89,7 @@ def parse(s):
                     k += 1
                 op = SET
                 a.append((s[v:k].decode(), False))
-            yield name, op, a
+            out.append((name, op, a))
             i = k
             if i < n and s[i] == _SEMI:
                 i += 1

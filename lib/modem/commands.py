@@ -117,28 +117,26 @@ def names():
 def known(name):
     """True for a command name as atparse gives it (E, &F, #VALL, +CMEE): one of the table,
     or a parameter under its prefix (or the other one, but for the extensions)."""
-    if name in TABLE:
-        return True
-    param = schema.find(name[1:])
-    if param is None:
-        return False
-    r = schema.row(param)
-    return r[schema.GROUP] != "X" or name[0] == r[schema.PREFIX]
+    return lookup(name) is not None
 
 
-# Commands whose bare form takes the host's text after it, up to a Ctrl-Z (Modem.take_text)
-TEXT = ("#BODY1", "#BODY2", "#BODY3", "#REC1ADD", "#REC2ADD", "#REC3ADD", "#TLSCA")
-
-
-def handler(name):
-    """The function that runs a known command: its module imported the first time."""
+def lookup(name):
+    """The function that runs a command name as atparse gives it, its module imported the
+    first time (and kept); None for a name the modem does not know."""
     h = TABLE.get(name)
     if h is None:
+        r = schema.PARAMS.get(schema.find(name[1:]))
+        if r is None or (r[schema.GROUP] == "X" and name[0] != r[schema.PREFIX]):
+            return None
         return at_param
     if isinstance(h, str):
         i = h.rfind(".")
         h = TABLE[name] = getattr(__import__(h[:i], None, None, ("x",)), h[i + 1:])
     return h
+
+
+# Commands whose bare form takes the host's text after it, up to a Ctrl-Z (Modem.take_text)
+TEXT = ("#BODY1", "#BODY2", "#BODY3", "#REC1ADD", "#REC2ADD", "#REC3ADD", "#TLSCA")
 
 
 # ---- the basic commands ----

@@ -27,6 +27,7 @@ _LF = const(10)
 _BS = const(8)
 _DEL = const(127)
 _ETX = const(3)
+_OK = b"\r\nOK\r\n"
 _CTRL_Z = const(26)
 _ESC = const(27)
 TEXT_MAX = const(4096)  # take_text keeps this much (a CA certificate's PEM, a body)
@@ -108,12 +109,12 @@ class Modem:
 
     def info(self, text):
         """One line of an information response; lines of one response are contiguous."""
-        self.write(("\r\n" + text + "\r\n" if self._first else text + "\r\n").encode())
+        self.write((("\r\n%s\r\n" if self._first else "%s\r\n") % text).encode())
         self._first = False
 
     def result(self, text):
         """A final result or an unsolicited line, framed on its own."""
-        self.write(("\r\n" + text + "\r\n").encode())
+        self.write(_OK if text == "OK" else ("\r\n%s\r\n" % text).encode())
         self._first = True
 
     def done(self, code):
@@ -243,32 +244,36 @@ class Modem:
         ETX a host sent after its data session had ended, a Ctrl-C typed on a terminal),
         unless a listener waits (the host's ETX stops it)."""
         line = self._line
+        k = self._n  # (in a local while the bytes are taken: one store at the end)
         n = len(data)
         for i in range(n):
             c = data[i]
-            if c == _CR or c == _LF:
+            if c >= 32 and c != _DEL:
+                if k >= LINE_MAX:
+                    self._overflow = True
+                    continue
+                line[k] = c
+                k += 1
+                if k == 2 and c == 47 and line[0] in b"Aa":  # "A/"
+                    self._n = k
+                    self._echo(data, i + 1)
+                    self._repeat = True
+                    return i + 1
+            elif c == _CR or c == _LF:
+                self._n = k
                 self._echo(data, i + 1)
                 return i + 1
-            if c == _BS or c == _DEL:
-                if self._n:
-                    self._n -= 1
+            elif c == _BS or c == _DEL:
+                if k:
+                    k -= 1
             elif c == _ETX and self.listener is not None:
                 self._echo(data, i)
                 self.close_listener()  # the host gives up waiting for its peer (spec 4.2.1)
                 self._n = 0
                 self.result("OK")
                 return i + 1
-            elif c < 32:
-                continue  # noise: not part of any command
-            elif self._n >= LINE_MAX:
-                self._overflow = True
-            else:
-                line[self._n] = c
-                self._n += 1
-                if self._n == 2 and c == 47 and line[0] in b"Aa":  # "A/"
-                    self._echo(data, i + 1)
-                    self._repeat = True
-                    return i + 1
+            # any other control byte is noise: not part of any command
+        self._n = k
         self._echo(data, n)
         return -1
 
@@ -291,17 +296,14 @@ class Modem:
             else:
                 self.result("ERROR")
             return self.enter is not None
-        line = self._line
-        at = _at(line, n)  # what comes before AT is noise (V.250 5.2.1)
+        text = bytes(memoryview(self._line)[:n])
+        at = _at(text)  # what comes before AT is noise (V.250 5.2.1)
         if at < 0:
             return False  # no command in it: no answer, as on a real modem
-        for i in range(at, n):  # a byte that is not ASCII (one deleted does not count)
-            if line[i] > 126:
-                bad = True
-        if bad:
+        if bad or max(text) > 126:  # a byte that is not ASCII (one deleted does not count)
             self.result("ERROR")
             return False
-        text = bytes(line[at:n]).strip()
+        text = text[at:].strip()
         self._last = text
         self.execute(text)
         return self.enter is not None
@@ -315,12 +317,19 @@ class Modem:
             # the modem does not know, runs nothing (ERROR). Then its commands run in
             # order; the first that fails gives the answer and the rest do not run, while
             # those before it have run (V.250 5.2.1).
-            for name, _, _ in parse(text):
-                if not commands.known(name):
-                    raise ATError(ERROR)
-            for name, op, args in parse(text):
-                if commands.handler(name)(self, name, op, args):
-                    return  # it printed its own final result
+            cmds = parse(text)  # (a line is at most LINE_MAX: a few commands)
+            if cmds:
+                hs = []
+                for c in cmds:
+                    h = commands.lookup(c[0])
+                    if h is None:
+                        raise ATError(ERROR)
+                    hs.append(h)
+                i = 0
+                for name, op, args in cmds:
+                    if hs[i](self, name, op, args):
+                        return  # it printed its own final result
+                    i += 1
             self.result("OK")
             if self.after_ok:
                 self.after_ok()
@@ -417,10 +426,14 @@ class Modem:
         return rest
 
 
-def _at(line, n):
-    """Where the command prefix AT (any case) starts in line[:n], or -1."""
+def _at(text):
+    """Where the command prefix AT (any case) starts in text, or -1."""
+    i = text.find(b"AT")  # (how hosts write it: the loop only for the other cases)
+    if i == 0:
+        return 0
+    n = len(text) if i < 0 else i + 2  # (i itself included)
     for i in range(n - 1):
-        if line[i] | 32 == 97 and line[i + 1] | 32 == 116:
+        if text[i] | 32 == 97 and text[i + 1] | 32 == 116:
             return i
     return -1
 

@@ -26,9 +26,9 @@ _IDENT = {"I": _ALL, "I0": _ALL, "I3": ("REVISION",), "+CGMI": ("MANUFACTURER",)
 
 
 def _block(m, table, sock=0):
-    p = m.params
-    for name, shown in schema.shown(table):
-        m.info(p.line(name, shown, sock))
+    """A display's lines, in one write."""
+    line = m.params.line
+    m.info("\r\n".join([line(name, shown, sock) for name, shown in schema.shown(table)]))
 
 
 def display(m, name, op, args):

@@ -109,15 +109,19 @@ class Params:
 
     def line(self, name, shown, sock=0):
         """One display line: #NAME: value, #NAME: id,value, or the spec's #FTPTYPE = I."""
-        r = schema.row(name)
-        v = self.get(name, sock)
-        head = r[schema.PREFIX] + shown
-        if r[schema.KIND] == "T":
-            return head + " = " + v
-        text = fmt(r, v)
+        r = schema.PARAMS[name]
+        v = self.values[name]
+        k = r[schema.KIND]
         if sock:
-            return "%s: %d,%s" % (head, sock, text)
-        return head + ": " + text
+            v = v[sock - 1]
+            if k in "SHAM":
+                return '%s%s: %d,"%s"' % (r[schema.PREFIX], shown, sock, v)
+            return "%s%s: %d,%s" % (r[schema.PREFIX], shown, sock, fmt(r, v))
+        if k in "SHAM":
+            return '%s%s: "%s"' % (r[schema.PREFIX], shown, v)
+        if k == "T":
+            return "%s%s = %s" % (r[schema.PREFIX], shown, v)
+        return "%s%s: %s" % (r[schema.PREFIX], shown, fmt(r, v))
 
 
 def _defaults():
@@ -162,8 +166,10 @@ def at_param(m, name, op, args):
         raise ATError(ERROR)
     per_socket = schema.row(shown)[schema.GROUP] == "T"
     if op == GET:
-        for sock in schema.SOCKETS if per_socket else (0,):
-            m.info(p.line(shown, shown, sock))
+        if per_socket:  # both sockets' lines, in one write
+            m.info(p.line(shown, shown, 1) + "\r\n" + p.line(shown, shown, 2))
+        else:
+            m.info(p.line(shown, shown))
         return
     if not per_socket:
         p.set(shown, 0, args)
@@ -268,13 +274,15 @@ def number(text, signed):
     """A decimal integer of at most 6 digits; a sign only when signed."""
     b = text.strip().encode()
     body = b[1:] if signed and b and b[0] in b"-+" else b
-    if not body or len(body) > 6 or not all(48 <= c <= 57 for c in body):
+    if not body or len(body) > 6 or not (min(body) >= 48 and max(body) <= 57):
         raise ATError(BAD_PARAMETER)
     return int(b)
 
 
 def printable(text):
-    return all(32 <= c <= 126 and c != 34 for c in text.encode())
+    """ASCII from space to ~ but the double quote (min and max: no loop in Python)."""
+    b = text.encode()
+    return not b or (min(b) >= 32 and max(b) <= 126 and b.find(b'"') < 0)
 
 
 def quad(text):
@@ -296,7 +304,8 @@ def host(text):
     b = text.encode()
     if not b or b == b"0":
         return True
-    if all(c == 46 or 48 <= c <= 57 for c in b):
+    d = b.replace(b".", b"")
+    if not d or (min(d) >= 48 and max(d) <= 57):  # digits and dots: an address or nothing
         return quad(text)
     # letters (c | 32 folds A-Z onto a-z, and nothing else onto them), digits, . - _
     return all(97 <= c | 32 <= 122 or 48 <= c <= 57 or c in b".-_" for c in b)
