@@ -42,6 +42,13 @@ class LineTest(unittest.TestCase):
         self.assertEqual(self.r.feed(b"ATZZ\x7f\x08\r"), OK)
         self.assertEqual(self.r.feed(b"ATZ\x08\x08\r"), b"")  # "A": no command in it
 
+    def test_noise_before_at_is_ignored_but_a_byte_past_ascii_in_the_command_is_an_error(self):
+        self.r.send("ATE0")
+        self.assertEqual(self.r.feed(b"\xff\x80xyAT\r"), OK)  # line noise before the AT
+        self.assertEqual(self.r.feed(b"ATE0\xff\r"), b"\r\nERROR\r\n")
+        self.assertEqual(self.r.feed(b"ATE0\xff\x08\r"), OK)  # deleted: it does not count
+        self.assertEqual(self.r.feed(b"x\xffat\r"), OK)
+
     def test_a_slash_repeats_the_last_command(self):
         first = self.r.send("AT#GPRSCID?")
         self.assertEqual(first, b"\r\n#GPRSCID: 1\r\n" + OK)

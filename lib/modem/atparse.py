@@ -1,6 +1,6 @@
 """An AT command line split into commands: basic (E0, &F) and extended (#NAME, +NAME).
 
-parse(b'AT#TCPSERV=1,"host"') -> [("#TCPSERV", SET, [("1", False), ("host", True)])]
+list(parse(b'AT#TCPSERV=1,"host"')) -> [("#TCPSERV", SET, [("1", False), ("host", True)])]
 A malformed line raises ATError(ERROR). The line is bytes and is scanned as ints: indexing
 a str would intern every new character as a qstr, which MicroPython never frees.
 """
@@ -32,17 +32,17 @@ def _digit(c):
 
 
 def parse(s):
-    """The commands of one line (bytes that start with AT, any case), in a list."""
+    """The commands of one line (bytes that start with AT, any case), one at a time: a
+    generator, so that a line of many never has them all in the heap."""
     n = len(s)
     if n < 2 or s[0] | 32 != 97 or s[1] | 32 != 116:  # "at"
         raise ATError(ERROR)
-    out = []
     i = 2
     while True:
         while i < n and s[i] == _SP:
             i += 1
         if i >= n:
-            return out
+            return
         c = s[i]
         if c == _HASH or c == _PLUS:
             i += 1
@@ -62,12 +62,12 @@ def parse(s):
                 name = (chr(c) + s[i:j].decode()).upper()
             end = _end(s, j)
             if end == j + 1 and s[j] == _QMARK:  # AT#NAME? (the usual read): no slice
-                out.append((name, GET, []))
+                yield name, GET, []
             elif end == j:
-                out.append((name, ACT, []))
+                yield name, ACT, []
             else:
                 op, a = _op(s[j:end])
-                out.append((name, op, a))
+                yield name, op, a
             i = end + 1 if end < n else n
         elif c == _AMP or _letter(c):
             j = i + 2 if c == _AMP else i + 1
@@ -89,7 +89,7 @@ def parse(s):
                     k += 1
                 op = SET
                 a.append((s[v:k].decode(), False))
-            out.append((name, op, a))
+            yield name, op, a
             i = k
             if i < n and s[i] == _SEMI:
                 i += 1

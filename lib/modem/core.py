@@ -28,6 +28,7 @@ _BS = const(8)
 _DEL = const(127)
 _ETX = const(3)
 _OK = b"\r\nOK\r\n"
+_KEPT = const(4)  # commands of a line kept from its check to its run (execute)
 _CTRL_Z = const(26)
 _ESC = const(27)
 TEXT_MAX = const(4096)  # take_text keeps this much (a CA certificate's PEM, a body)
@@ -300,10 +301,12 @@ class Modem:
         at = _at(text)  # what comes before AT is noise (V.250 5.2.1)
         if at < 0:
             return False  # no command in it: no answer, as on a real modem
+        if at:
+            text = text[at:]
         if bad or max(text) > 126:  # a byte that is not ASCII (one deleted does not count)
             self.result("ERROR")
             return False
-        text = text[at:].strip()
+        text = text.strip()
         self._last = text
         self.execute(text)
         return self.enter is not None
@@ -317,19 +320,26 @@ class Modem:
             # the modem does not know, runs nothing (ERROR). Then its commands run in
             # order; the first that fails gives the answer and the rest do not run, while
             # those before it have run (V.250 5.2.1).
-            cmds = parse(text)  # (a line is at most LINE_MAX: a few commands)
-            if cmds:
-                hs = []
-                for c in cmds:
-                    h = commands.lookup(c[0])
-                    if h is None:
-                        raise ATError(ERROR)
-                    hs.append(h)
-                i = 0
-                for name, op, args in cmds:
-                    if hs[i](self, name, op, args):
+            # The first commands are kept from the check (a line has one or two as a rule);
+            # a line of many is parsed again to run them, never all in the heap at once.
+            kept = []
+            for c in parse(text):
+                h = commands.lookup(c[0])
+                if h is None:
+                    raise ATError(ERROR)
+                if kept is not None:
+                    if len(kept) < _KEPT:
+                        kept.append((h, c))
+                    else:
+                        kept = None
+            if kept is None:
+                for name, op, args in parse(text):
+                    if commands.lookup(name)(self, name, op, args):
                         return  # it printed its own final result
-                    i += 1
+            else:
+                for h, c in kept:
+                    if h(self, c[0], c[1], c[2]):
+                        return
             self.result("OK")
             if self.after_ok:
                 self.after_ok()
