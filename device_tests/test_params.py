@@ -185,13 +185,80 @@ class ParamTest(unittest.TestCase):
 
     def test_an_unchanged_value_is_not_written_again(self):
         self.r.send("AT#GPRSCID=2")
-        os.remove(self.r.flash + "/params.gpx")  # from here on, a save makes it again
+        os.remove(self.r.flash + "/params.gpx")  # from here on, a save makes a file again
+        self.assertEqual(self.r.files(), [])
         self.r.send("AT#GPRSCID=2")
         self.r.send('AT#GPRSCID="2"')
         self.r.send("AT#GPRSCID=9")  # illegal: not saved either
-        self.assertFalse("params.gpx" in self.r.files(), self.r.files())
+        self.assertEqual(self.r.files(), [])
         self.r.send("AT#GPRSCID=3")
-        self.assertIn("params.gpx", self.r.files())
+        self.assertEqual(self.r.files(), ["params.gpx.j"])  # the change, journalled
+
+    def test_a_change_is_one_record_of_the_journal_until_the_file_is_written_again(self):
+        self.r.send("AT#GPRSCID=2")  # no file yet: the first change writes it whole
+        self.assertEqual(self.r.files(), ["params.gpx"])
+        with open(self.r.flash + "/params.gpx", "rb") as f:
+            whole = f.read()
+        for i in range(31):  # the journal holds 32 records, then the file is written again
+            self.r.send("AT#TCPPORT=%d,%d" % (1 + i % 2, 2000 + i))
+            with open(self.r.flash + "/params.gpx.j", "rb") as f:
+                self.assertEqual(f.read().count(b"\n"), i + 1)
+            with open(self.r.flash + "/params.gpx", "rb") as f:
+                self.assertEqual(f.read(), whole)  # untouched
+        self.r.send('AT#APNSERV="last.of.the.journal"')
+        self.r.send("AT#GPRSCID=4")  # the 33rd change: the file written whole, no journal
+        self.assertEqual(sorted(self.r.files()), ["params.gpx"])
+        r2 = self.r.restart()
+        self.assertEqual(r2.send("AT#TCPPORT?"), b"\r\n#TCPPORT: 1,2030\r\n#TCPPORT: 2,2029"
+                         b"\r\n" + OK)
+        self.assertEqual(r2.send("AT#APNSERV?"), b'\r\n#APNSERV: "last.of.the.journal"\r\n'
+                         + OK)
+        self.assertEqual(r2.send("AT#GPRSCID?"), b"\r\n#GPRSCID: 4\r\n" + OK)
+
+    def test_long_values_write_the_file_whole_before_the_journal_grows_past_4_kb(self):
+        self.r.send("AT#GPRSCID=2")
+        sizes = []
+        p = self.r.modem.params
+        for i in range(6):  # REC1 takes up to 1218 characters (AT#REC1ADD): 3 fill 4 KB
+            p.set("REC1", 0, [((("a%d@x.example," % i) * 80)[:1200], True)])
+            try:
+                sizes.append(os.stat(self.r.flash + "/params.gpx.j")[6])
+            except OSError:
+                sizes.append(0)
+        self.assertTrue(max(sizes) <= 4096, sizes)
+        self.assertIn(0, sizes[1:])  # the file written whole once, the journal dropped
+        r2 = self.r.restart()
+        self.assertTrue(r2.send("AT#REC1?").startswith(b'\r\n#REC1: "a5@x.example,'))
+
+    def test_a_torn_journal_record_is_where_the_journal_ends(self):
+        self.r.send("AT#GPRSCID=2")
+        self.r.send('AT#APNSERV="kept"')
+        self.r.send('AT#APNUN="torn"')
+        path = self.r.flash + "/params.gpx.j"
+        with open(path, "rb") as f:
+            data = f.read()
+        with open(path, "wb") as f:
+            f.write(data[:-5])  # power lost in the middle of the last record
+        r2 = self.r.restart()
+        self.assertEqual(r2.send("AT#APNSERV?"), b'\r\n#APNSERV: "kept"\r\n' + OK)
+        self.assertEqual(r2.send("AT#APNUN?"), b'\r\n#APNUN: ""\r\n' + OK)
+        r2.send('AT#APNPW="after"')  # no record after a torn one: the file is written whole
+        self.assertEqual(sorted(r2.files()), ["params.gpx"])
+        r3 = r2.restart()
+        self.assertEqual(r3.send("AT#APNPW?"), b'\r\n#APNPW: "after"\r\n' + OK)
+        self.assertEqual(r3.send("AT#APNSERV?"), b'\r\n#APNSERV: "kept"\r\n' + OK)
+
+    def test_records_of_an_older_file_are_not_applied(self):
+        self.r.send("AT#GPRSCID=2")
+        self.r.send('AT#APNSERV="journalled"')
+        path = self.r.flash + "/params.gpx.j"
+        with open(path, "rb") as f:
+            stale = f.read()
+        self.r.send("AT&F")  # the file written whole (a new generation), the journal dropped
+        with open(path, "wb") as f:
+            f.write(stale)  # as if power went before the journal was dropped
+        r2 = self.r.restart()
+        self.assertEqual(r2.send("AT#APNSERV?"), b'\r\n#APNSERV: ""\r\n' + OK)
 
     def test_a_corrupt_file_means_defaults_and_is_kept_aside(self):
         self.r.send('AT#APNUN="someone"')

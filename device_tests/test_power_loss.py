@@ -119,6 +119,48 @@ class PowerLossTest(unittest.TestCase):
         self.assertTrue(seen_old > 0, seen_old)
         print("power cut at each of %d writes: %d old, %d new" % (k, seen_old, seen_new))
 
+    def test_a_cut_at_every_write_of_a_journal_record_leaves_the_old_or_the_new_value(self):
+        if vfs is None or not hasattr(vfs, "VfsLfs2"):
+            self.skipTest("no littlefs in this runtime")
+        base = CutBdev(48)
+        vfs.VfsLfs2.mkfs(base)
+        p = self.mount(base)
+        p.set("APNSERV", 0, [("old.apn", True)])  # the file, written whole
+        p.set("TCPPORT", 1, [("1025", False)])  # a record of the journal
+        old = values(p)
+        vfs.umount(_MNT)
+        image = [bytes(b) for b in base.data]
+
+        k = 0
+        seen = []
+        while True:
+            dev = CutBdev(48, image)
+            p = self.mount(dev)
+            self.assertEqual(p.load(), "ok")
+            self.assertEqual(p.journal, 1)
+            dev.cut_at = k
+            try:
+                p.set("APNSERV", 0, [("new.apn.example", True)])
+            except Exception:
+                pass  # the filesystem may notice the lost writes (49155)
+            complete = dev.ops <= k
+            vfs.umount(_MNT)
+            p2 = self.mount(CutBdev(48, dev.data))
+            p2.load()
+            got = values(p2)
+            vfs.umount(_MNT)
+            new = dict(old)
+            new["APNSERV"] = "new.apn.example"
+            if got not in (old, new):
+                self.fail("cut after %d writes: neither old nor new: %r" % (k, got))
+            seen.append(got == new)
+            if complete:
+                self.assertEqual(got, new)
+                break
+            k += 1
+        self.assertEqual(seen, sorted(seen))  # old, then new once the record is committed
+        print("journal record: %d writes (%d cut to old)" % (k, seen.count(False)))
+
 
 if __name__ == "__main__":
     unittest.main()

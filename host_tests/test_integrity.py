@@ -229,28 +229,45 @@ def test_a_stop_in_the_same_write_as_the_request_halts_it(m):
         srv.stop()
 
 
-@pytest.mark.parametrize("cmd", ['AT#APNUN="new"', "AT&F"])
-def test_a_save_that_fails_in_any_way_changes_nothing(m, monkeypatch, cmd):
+@pytest.mark.parametrize("cmd, after", [('AT#APNUN="new"', 1), ("AT&F", 40),
+                                        ('AT#APNUN="new"', 1000)],
+                         ids=["a-journal-record", "the-whole-file", "the-journal-written"])
+def test_a_save_that_fails_in_any_way_changes_nothing(m, monkeypatch, cmd, after):
+    """The heap runs out in the middle of a save (a change's journal record, or the whole
+    file of AT&F), or the flash fails as the record is written: the answer is 34824, the
+    value in use and the files in the flash are the old ones."""
     import json
 
+    from modem import store
+
     assert m.at('AT#APNUN="old"') == OK
-    path = os.path.join(m.modem.params.folder, "params.gpx")
-    saved = open(path, "rb").read()
+    folder = m.modem.params.folder
+
+    def files():
+        return dict((n, open(os.path.join(folder, n), "rb").read())
+                    for n in sorted(os.listdir(folder)))
+
+    saved = files()
     dumps = json.dumps
     calls = []
 
     def short_of_heap(x):  # well into the writing of the file, the heap runs out
         calls.append(x)
-        if len(calls) > 40:
+        if len(calls) > after:
             raise MemoryError("no heap for the rest")
         return dumps(x)
 
     monkeypatch.setattr(json, "dumps", short_of_heap)
+    if after == 1000:  # the flash fails before a byte of the record is written
+        def broken(path, mode="r"):
+            raise OSError(5, "the flash failed")
+
+        monkeypatch.setitem(store.Store.append.__globals__, "open", broken)
     assert m.at(cmd, b"34824\r\n") == cme(34824)  # the (flash) write failed
     monkeypatch.undo()
-    assert len(calls) > 40
+    assert len(calls) > min(after, 1)
     assert m.at("AT#APNUN?") == b'\r\n#APNUN: "old"\r\n' + OK
-    assert open(path, "rb").read() == saved
+    assert files() == saved
 
 
 # ---- no stranger gets in ----

@@ -7,6 +7,8 @@
   as frozen firmware runs it) at HEAP=72K, code in the heap (as make deploy) at 160K, and
   the smallest heap each passes in.
 - The DLE codec (tools/bench_dle.py) under both runtimes.
+- Commands fed straight to the modem's line handler (tools/bench_cmd.py): microseconds per
+  command and the ratio to AT, the saves.
 - The data path (tools/bench_tcp.py): TCP through the modem against socat on the same pty
   path, each way and both at once, DLEMODE 1 and 0, throughput and CPU per MiB; FTPPUT and
   FTPGET against the modem's own TCP; the pump's heap.
@@ -123,6 +125,12 @@ def main():
         print("\nDLE codec, CPython:", flush=True)
         env = dict(os.environ, PYTHONPATH=os.path.join(ROOT, "lib"))
         subprocess.run([sys.executable, dle], env=env, check=False)
+    print("\nCommands fed straight to the line handler, MicroPython unix port"
+          " (tools/bench_cmd.py):", flush=True)
+    env = dict(os.environ, MICROPYPATH=os.path.join(ROOT, "build", "x64") + ":"
+               + os.path.join(ROOT, "device_tests"))
+    subprocess.run([MICROPYTHON, "-X", "heapsize=256K", os.path.join(HERE, "bench_cmd.py")],
+                   env=env, check=False)
     print(flush=True)
     subprocess.run([sys.executable, os.path.join(HERE, "bench_tls.py")], check=False)
     print("\nThe data path: the modem against socat, FTP against the modem's TCP, the pump's"

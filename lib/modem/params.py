@@ -4,12 +4,20 @@ shown as the displays show them; AT#<param>, ATZ and AT&F.
 Values are kept by name: a value, or a list of one per socket for the TCP group.
 """
 import json
+import os
 
 from . import schema
 from .atparse import ACT, GET, TEST
 from .codes import BAD_PARAMETER, ERROR, SAVE_FAILED, SERVICE_RUNNING, ATError
-from .compat import loads
-from .store import OK, Store
+from .compat import const, loads
+from .store import MAX_JOURNAL, OK, Store
+
+
+# Changes journalled after the file before it is written whole again (store.py): a set
+# appends one small record; after _JOURNAL_MAX of them (or store.MAX_JOURNAL bytes: long
+# mail texts) the file is rewritten and the journal dropped, so that a load reads at most
+# this many records.
+_JOURNAL_MAX = const(32)
 
 
 class Params:
@@ -19,6 +27,11 @@ class Params:
         # busy(name, sock): true while a service that uses the parameter runs (37123)
         self.busy = None
         self.values = {}
+        # the saved file's generation (a random number each whole save; None: no file
+        # yet, or one not to be trusted) and how many records the journal holds for it
+        self.gen = None
+        self.journal = 0
+        self.jsize = 0  # the journal's bytes (store.MAX_JOURNAL at most)
         self.defaults()
 
     def get(self, name, sock=0):
@@ -42,10 +55,24 @@ class Params:
             return  # flash wears: an unchanged value is not saved again
         self.values[name] = new
         try:
-            self.save()
+            self.save_one(name)
         except Exception:
             self.values[name] = old
+            self.journal = _JOURNAL_MAX  # the journal may end in part of a record now
             raise ATError(SAVE_FAILED)
+
+    def save_one(self, name):
+        """A changed value saved: one record at the end of the journal, or (no file yet, a
+        journal grown to _JOURNAL_MAX or not clean) the whole file, the journal dropped."""
+        if self.gen is not None and self.journal < _JOURNAL_MAX:
+            rec = ("[%d, %s, %s]" % (self.gen, json.dumps(name), json.dumps(self.values[name]))
+                   ).encode()
+            if self.jsize + len(rec) + 10 <= MAX_JOURNAL:  # (10: its checksum, space, newline)
+                Store(self.folder, self.name).append(rec)
+                self.journal += 1
+                self.jsize += len(rec) + 10
+                return
+        self.save()
 
     def defaults(self):
         for name, d in _defaults():
@@ -55,7 +82,7 @@ class Params:
         """AT&F: the defaults, saved, then in use; if the save fails the old values stay,
         as in flash."""
         try:
-            Store(self.folder, self.name).save_parts(lambda: _json(_defaults()))
+            self._write(_defaults)
         except Exception:
             raise ATError(SAVE_FAILED)
         self.defaults()
@@ -80,6 +107,23 @@ class Params:
             if not isinstance(saved, dict) and st.status == OK:
                 st.aside()
                 saved = None
+        gen = saved.get("_gen") if saved is not None else None
+        n = size = 0
+        clean = True
+        if gen is not None:  # the journal's records of this generation, in order
+            records, clean, size = st.records()
+            for rec in records:
+                try:
+                    rec = loads(rec)
+                    if rec[0] == gen:
+                        saved[rec[1]] = rec[2]
+                        n += 1
+                except MemoryError:
+                    raise
+                except Exception:
+                    clean = False  # (a record that checks but does not parse: not ours)
+                    break
+            records = None
         for name in schema.PARAMS:
             r = schema.row(name)
             t = r[schema.GROUP] == "T"
@@ -91,6 +135,9 @@ class Params:
                 if t:
                     v = [v, v]
             self.values[name] = v
+        self.gen = gen if isinstance(gen, int) else None
+        self.journal = n if clean else _JOURNAL_MAX
+        self.jsize = size
         return st.status
 
     def load_at_start(self):
@@ -105,23 +152,37 @@ class Params:
             return "corrupt"
 
     def save(self):
-        Store(self.folder, self.name).save_parts(lambda: _json(self.values.items()))
+        """Every value, the whole file written again (a new generation), the journal
+        dropped."""
+        self._write(self.values.items)
+
+    def _write(self, items):
+        """The file of items() under a new generation, then the journal dropped: until it
+        is, its records are of the old generation, which a load skips."""
+        # nine digits, whatever they are (the file's length does not vary with them); under
+        # 2**30: a small int on every port
+        gen = 100000000 + int.from_bytes(os.urandom(4), "big") % 900000000
+        st = Store(self.folder, self.name)
+        st.save_parts(lambda: _json(items(), gen))
+        self.gen = gen
+        self.journal = self.jsize = 0
+        st.drop_journal()
 
     def line(self, name, shown, sock=0):
         """One display line: #NAME: value, #NAME: id,value, or the spec's #FTPTYPE = I."""
-        r = schema.PARAMS[name]
+        r = schema.PARAMS[name]  # the row's text: prefix first, kind third (no split)
         v = self.values[name]
-        k = r[schema.KIND]
+        k = r[2]
         if sock:
             v = v[sock - 1]
             if k in "SHAM":
-                return '%s%s: %d,"%s"' % (r[schema.PREFIX], shown, sock, v)
-            return "%s%s: %d,%s" % (r[schema.PREFIX], shown, sock, fmt(r, v))
+                return '%s%s: %d,"%s"' % (r[0], shown, sock, v)
+            return "%s%s: %d,%s" % (r[0], shown, sock, fmt(k, v))
         if k in "SHAM":
-            return '%s%s: "%s"' % (r[schema.PREFIX], shown, v)
+            return '%s%s: "%s"' % (r[0], shown, v)
         if k == "T":
-            return "%s%s = %s" % (r[schema.PREFIX], shown, v)
-        return "%s%s: %s" % (r[schema.PREFIX], shown, fmt(r, v))
+            return "%s%s = %s" % (r[0], shown, v)
+        return "%s%s: %s" % (r[0], shown, fmt(k, v))
 
 
 def _defaults():
@@ -132,18 +193,18 @@ def _defaults():
         yield name, [d, d] if r[schema.GROUP] == "T" else d
 
 
-def _json(items):
-    """(name, value) pairs as a JSON object, a piece per value (json.loads reads it back
-    whole): the file is written without a piece of heap its size."""
-    sep = b"{"
+def _json(items, gen):
+    """(name, value) pairs and the generation as a JSON object, a piece per value
+    (json.loads reads it back whole): the file is written without a piece of heap its
+    size."""
+    yield b'{"_gen": %d' % gen
     for k, v in items:
-        yield sep + json.dumps(k).encode() + b": " + json.dumps(v).encode()
-        sep = b", "
-    yield b"}" if sep == b", " else b"{}"
+        yield b", " + json.dumps(k).encode() + b": " + json.dumps(v).encode()
+    yield b"}"
 
 
-def fmt(row, v):
-    k = row[schema.KIND]
+def fmt(k, v):
+    """A value as the displays show it; k: its kind letter."""
     if k in "SHAM":
         return '"' + v + '"'
     if k == "U":
@@ -164,7 +225,7 @@ def at_param(m, name, op, args):
         return
     if op == ACT:
         raise ATError(ERROR)
-    per_socket = schema.row(shown)[schema.GROUP] == "T"
+    per_socket = schema.group(shown) == "T"
     if op == GET:
         if per_socket:  # both sockets' lines, in one write
             m.info(p.line(shown, shown, 1) + "\r\n" + p.line(shown, shown, 2))

@@ -3,6 +3,12 @@
 Save writes `<name>.tmp`, then renames it over `<name>` (atomic on POSIX and littlefs),
 so power lost at any moment leaves the old file or the new one. A file whose checksum
 does not match is moved aside to `<name>.bad` for diagnosis, never silently deleted.
+
+Beside it, a journal `<name>.j` of small records appended one at a time (one change each),
+each a line with its own checksum: power lost during an append leaves a record that does
+not check, which is where the journal ends (littlefs commits an append whole at its sync; a
+POSIX file may keep part of it). The owner rewrites the file whole and drops the journal
+when it has grown (Params).
 """
 import os
 from binascii import crc32
@@ -14,6 +20,8 @@ _MAGIC = b"GPX1 "
 # bigger one (or anything that is not a regular file: a folder, a FIFO) is moved aside
 # unread, so that no file can make every start run out of heap (a reset loop on a board).
 _MAX_SIZE = const(16384)
+# A journal bigger than this is not read (its owner rewrites the file before it would be)
+MAX_JOURNAL = const(4096)
 _S_IFMT = const(0o170000)
 _S_IFREG = const(0o100000)
 
@@ -85,6 +93,46 @@ class Store:
                 f.write(b)
             _sync(f)
         os.rename(tmp, self.path)
+
+
+    def append(self, payload):
+        """One record (bytes, no newline in it) at the end of the journal, synced."""
+        with open(self.path + ".j", "ab") as f:
+            f.write(b"%08x " % (crc32(payload) & 0xFFFFFFFF))
+            f.write(payload)
+            f.write(b"\n")
+            _sync(f)
+
+    def records(self):
+        """The journal's records that check, in order, up to the first that does not;
+        whether the journal ends there cleanly (False: a torn or broken record, or a journal
+        too big to read: the owner must rewrite the file before appending); its size."""
+        path = self.path + ".j"
+        try:
+            size = os.stat(path)[6]
+        except OSError:
+            return [], True, 0
+        if size > MAX_JOURNAL:
+            return [], False, size
+        try:
+            with open(path, "rb") as f:
+                data = f.read()
+        except OSError:
+            return [], False, size
+        out = []
+        for line in data.split(b"\n")[:-1]:
+            try:
+                crc = int(line[:8], 16)
+            except ValueError:
+                return out, False, size
+            payload = line[9:]
+            if line[8:9] != b" " or crc32(payload) & 0xFFFFFFFF != crc:
+                return out, False, size
+            out.append(payload)
+        return out, not data or data.endswith(b"\n"), size
+
+    def drop_journal(self):
+        _remove(self.path + ".j")
 
 
 def _check(data):
