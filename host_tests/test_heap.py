@@ -46,3 +46,31 @@ def test_code_in_rom_takes_no_heap(tmp_path):
         heap = [x for x in s.lines if x.startswith("modem: heap: ")]
         used[rom] = int(heap[0].split()[2]) - (sim.rom_pinned() if rom else 0)
     assert used[True] < used[False] - 12 * 1024, used
+
+
+def test_no_command_runs_the_collector():
+    """The collector runs when the heap asks for it, not on the command path: in the modem's
+    modules, gc.collect is called only by compat.heap, and that only at boot (main.run's
+    log of the heap) and by AT#VMEM, whose answer is the heap after a collection."""
+    import ast
+    import os
+
+    lib = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "lib",
+                       "modem")
+    allowed = {("compat.py", "heap", "collect"), ("main.py", "run", "heap"),
+               ("info.py", "vmem", "heap")}
+    found = set()
+    for name in sorted(os.listdir(lib)):
+        if not name.endswith(".py") or name == "_cpython.py":  # (CPython's: no board runs it)
+            continue
+        tree = ast.parse(open(os.path.join(lib, name)).read())
+        for fn in ast.walk(tree):
+            if not isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                continue
+            for node in ast.walk(fn):
+                if isinstance(node, ast.Call):
+                    f = node.func
+                    called = f.attr if isinstance(f, ast.Attribute) else getattr(f, "id", "")
+                    if called in ("collect", "heap"):
+                        found.add((name, fn.name, called))
+    assert found == allowed, found ^ allowed

@@ -9,6 +9,8 @@
 - The DLE codec (tools/bench_dle.py) under both runtimes.
 - Commands fed straight to the modem's line handler (tools/bench_cmd.py): microseconds per
   command and the ratio to AT, the saves.
+- The pump's CPU per pass (tools/bench_pass.py): 8-byte and 512-byte chunks sent at once,
+  and a slow host's 8-byte chunks while a segment is held.
 - The data path (tools/bench_tcp.py): TCP through the modem against socat on the same pty
   path, each way and both at once, DLEMODE 1 and 0, throughput and CPU per MiB; FTPPUT and
   FTPGET against the modem's own TCP; the pump's heap.
@@ -136,6 +138,8 @@ def main():
     print("\nThe data path: the modem against socat, FTP against the modem's TCP, the pump's"
           " heap:", flush=True)
     subprocess.run([sys.executable, os.path.join(HERE, "bench_tcp.py")], check=False)
+    print("\nThe pump's cost per pass (tools/bench_pass.py):", flush=True)
+    subprocess.run([sys.executable, os.path.join(HERE, "bench_pass.py")], check=False)
 
 
 if __name__ == "__main__":

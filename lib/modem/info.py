@@ -28,7 +28,14 @@ _IDENT = {"I": _ALL, "I0": _ALL, "I3": ("REVISION",), "+CGMI": ("MANUFACTURER",)
 def _block(m, table, sock=0):
     """A display's lines, in one write."""
     line = m.params.line
-    m.info("\r\n".join([line(name, shown, sock) for name, shown in schema.shown(table)]))
+    out = []
+    for item in table.split(" "):
+        c = item.find(":")  # parameter:printed name (VTCP's TCPPOINT)
+        if c > 0:
+            out.append(line(item[:c], item[c + 1:], sock))
+        else:
+            out.append(line(item, item, sock))
+    m.info("\r\n".join(out))
 
 
 def display(m, name, op, args):

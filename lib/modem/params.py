@@ -225,7 +225,7 @@ def at_param(m, name, op, args):
         return
     if op == ACT:
         raise ATError(ERROR)
-    per_socket = schema.group(shown) == "T"
+    per_socket = schema.PARAMS[shown][-1] == "T"  # (the row's text: its group last)
     if op == GET:
         if per_socket:  # both sockets' lines, in one write
             m.info(p.line(shown, shown, 1) + "\r\n" + p.line(shown, shown, 2))

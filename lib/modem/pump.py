@@ -123,6 +123,8 @@ class Pump:
         dle.reset(st)
         w = self.w
         w.clear()  # the pump's own waits only
+        ipoll = w.poller.ipoll  # (ms: at most _TICK_MS here, the wait's slice)
+        lm = lwm = smm = -1  # the masks the poller has for the line, its writes, the stream
         self.errno = 0
         self.dlemode = dlemode
         self.host_done = False
@@ -161,6 +163,11 @@ class Pump:
         hup = False  # the stream hung up or failed: polled only while wanted
         hold_t = 0
         now = ticks_ms()
+        # while a segment is held, a short read of the line is followed by this long without
+        # a pass for the line: 64 characters' time at its speed, 1 ms at least (a board's
+        # UART keeps 1 KiB meanwhile: boards/)
+        gather = 640000 // (getattr(port, "baud", 0) or 115200) or 1
+        gather_t = now
         next_tick = ticks_add(now, _TICK_MS)
         polled = now
         # DLEMODE 0 escape: up to three "+" held at mv[ub:ub + plus], not yet data
@@ -212,8 +219,9 @@ class Pump:
                         lr or lo is not None):
                     if ua == ub:
                         ua = ub = 0
-                        for i in range(plus):
-                            mv[i] = _PLUS
+                        if plus:
+                            for i in range(plus):
+                                mv[i] = _PLUS
                     k = ub + plus  # where the new bytes go in mv
                     if lo is not None:
                         n = len(lo) - lo_off
@@ -233,6 +241,8 @@ class Pump:
                         short = n < want
                         if short:
                             lr = False
+                            if txdelay_ms:
+                                gather_t = ticks_add(now, gather)
                     if n:
                         progress = True
                         if ub == 0:
@@ -361,15 +371,18 @@ class Pump:
                 sm = POLLIN if dn_on and not etx and not end and da == db and ra == rb else 0
                 if up_on and ub > ua and not holding and not end:
                     sm |= POLLOUT
-                if progress:
-                    # busy: the sides that had nothing are asked after now and then only
+                if progress and ((pm and lr) or (wm and lw) or (sm & POLLIN and sr)
+                                 or (sm & POLLOUT and sw)):
+                    # busy: a side may have more now; the sides that had nothing are asked
+                    # after now and then only
                     if ((pm and not lr) or (wm and not lw) or (sm & POLLIN and not sr)
                             or (sm & POLLOUT and not sw)) and ticks_diff(now, polled) >= \
                             _RECHECK_MS:
                         ms = 0
                     else:
                         continue
-                else:
+                else:  # (after progress too, when no side wanted may have more: a pass
+                    # would find nothing, the poller is asked at once)
                     ms = _TICK_MS
                     if plus and ms > guard - ticks_diff(now, plus_t):
                         ms = max(0, guard - ticks_diff(now, plus_t))
@@ -379,21 +392,38 @@ class Pump:
                             ms = 0
                         elif ms > _TICK_MS:
                             ms = _TICK_MS
+                        g = ticks_diff(gather_t, now)
+                        if pm and g > 0:
+                            # a segment is held anyway: the line is left to gather bytes
+                            # for a while (no pass for every byte a slow line brings);
+                            # read when the while is over, never after the hold ends
+                            pm = 0
+                            lr = True
+                            if g < ms:
+                                ms = g
                     if not sm or not idle_ms:
                         stall_t = now  # only a wait on the stream counts
                     elif ticks_diff(now, stall_t) >= idle_ms:
                         self.errno = 110  # ETIMEDOUT
                         end = ERROR
                         continue
-                # (mask: a side that flips between wanted and not makes no new entry)
+                # (mask: a side that flips between wanted and not makes no new entry; the
+                # poller is told only what changed since the last wait)
                 if lwpoll is lpoll:
-                    w.mask(lpoll, pm | wm)
+                    if pm | wm != lm:
+                        lm = pm | wm
+                        w.mask(lpoll, lm)
                 else:
-                    w.mask(lpoll, pm)
-                    w.mask(lwpoll, wm)
-                if sm or not hup:
+                    if pm != lm:
+                        lm = pm
+                        w.mask(lpoll, pm)
+                    if wm != lwm:
+                        lwm = wm
+                        w.mask(lwpoll, wm)
+                if (sm or not hup) and sm != smm:
+                    smm = sm
                     w.mask(spoll, sm)
-                for obj, ev in w.poll(ms):
+                for obj, ev in ipoll(ms):  # (the watchdog is fed at each tick above)
                     if obj is spoll:
                         if ev & (POLLIN | POLLHUP | POLLERR):
                             sr = True
@@ -404,6 +434,7 @@ class Pump:
                             # not polled until wanted (the read finds its end then)
                             hup = True
                             w.want(spoll, 0)
+                            smm = -1
                         continue
                     if ev & (POLLHUP | POLLERR):
                         raise EOFError()  # the line has gone (a pty's other end closed)

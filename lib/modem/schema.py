@@ -12,8 +12,9 @@ GPRS, F FTP, T TCP (one value per socket), S SNTP, U UDP, I PING, M mail, L TLS,
 physical layer (GSM dialling, kept for hosts that set it), X extension or GSM setting
 (never in VALL). A row is a string (one object each, its text in flash with the frozen
 code, where a tuple would be made in the heap when the code is loaded from a ROMFS or a
-file), split when the limits or the default are wanted: row(name); prefix, kind and group
-are single letters at fixed places, read in place by the commands that only show a value.
+file), split when the limits or the default are wanted: row(name); prefix (first), kind
+(third) and group (last) are single letters at fixed places, read in place by the commands
+that only show a value.
 """
 from .compat import const
 
@@ -139,21 +140,6 @@ def find(name):
     return ALIASES.get(name)
 
 
-def prefix(name):
-    """A parameter's prefix (# or +), read in place: no split."""
-    return PARAMS[name][0]
-
-
-def kind(name):
-    """A parameter's kind letter, read in place."""
-    return PARAMS[name][2]
-
-
-def group(name):
-    """A parameter's group letter, read in place."""
-    return PARAMS[name][-1]
-
-
 def row(name):
     """A parameter's row, split: [prefix, kind, lo, hi, default, group], lo and hi as ints,
     the default as its value."""
@@ -173,10 +159,3 @@ def row(name):
 def names():
     """Every parameter's name."""
     return list(PARAMS)
-
-
-def shown(table):
-    """The (parameter, printed name) pairs of a display table."""
-    for item in table.split(" "):
-        c = item.find(":")
-        yield (item[:c], item[c + 1:]) if c > 0 else (item, item)

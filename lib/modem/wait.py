@@ -27,7 +27,7 @@ def _nothing():
 class Wait:
     def __init__(self, kick=None):
         self.kick = kick or _nothing
-        self._p = Poller()
+        self._p = self.poller = Poller()  # (the pump calls its ipoll itself)
         self._masks = {}
 
     def want(self, obj, mask):

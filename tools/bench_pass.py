@@ -1,0 +1,109 @@
+"""The pump's cost per pass: figures, not pass/fail. Run: .venv/bin/python tools/bench_pass.py
+
+The modem (MicroPython unix port, tools/sim.py on a pty) in a TCP session (DLEMODE 1) to a
+peer on 127.0.0.1 that reads everything. The host writes COUNT chunks, each on its own, a
+while apart, so that each is one pass of the pump; the modem process's CPU (user + sys) per
+chunk:
+
+1. TCPTXDELAY 0 (a chunk goes at once): chunks of 8 bytes and of 512 bytes. The 8-byte
+   figure is the pump's fixed cost per pass (its Python around the codec and the system
+   calls); the difference over 504 bytes its cost per byte.
+2. TCPTXDELAY 100 (the default), the host typing as a 115200-baud line does: 8 bytes every
+   0.7 ms. CPU per KiB moved, and per chunk: a pump that wakes for every chunk pays a pass
+   each; one that gathers while it holds a segment pays one pass for many.
+
+The host and the peer are this CPython process; pacing uses time.sleep, so the intervals are
+at least what is asked (a busy machine makes them longer, which only makes chunks rarer).
+"""
+import os
+import statistics
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+import bench_tcp as B  # noqa: E402
+
+COUNT = int(os.environ.get("PASS_COUNT", "2000"))
+ROUNDS = 3
+
+
+def paced(modem, txdelay, size, gap):
+    """CPU seconds of the modem per chunk: COUNT chunks of size bytes, gap seconds apart."""
+    B.at(modem.line, "AT#TCPTXDELAY=1,%d" % txdelay)
+    chunk = bytes((i * 7 + 1) % 256 for i in range(size)).replace(b"\x10", b"A").replace(
+        b"\x03", b"B")  # nothing to escape: the same bytes on the line and at the peer
+    peer = B.Peer(b"", COUNT * size)
+    try:
+        B.at(modem.line, 'AT#TCPSERV=1,"127.0.0.1"')
+        B.at(modem.line, "AT#TCPPORT=1,%d" % peer.tcp.port)
+        B.at(modem.line, "AT#OTCP=1", until=B.WAITING)
+        if not peer.connected.wait(10):
+            raise B.Broken("the modem did not connect")
+        peer.go.set()
+        pid = modem.sim.proc.pid
+        c0 = B.cpu(pid)
+        t_next = time.perf_counter()
+        for _ in range(COUNT):
+            off = 0
+            while off < size:
+                try:
+                    off += os.write(modem.fd, chunk[off:])
+                except BlockingIOError:
+                    time.sleep(0.001)
+            t_next += gap
+            left = t_next - time.perf_counter()
+            if left > 0:
+                time.sleep(left)
+        os.write(modem.fd, B.ETX)
+        peer.done()
+        c1 = B.cpu(pid)
+        tail = B.read_more(modem.fd, b"", B.CLOSED)
+        if not tail.endswith(B.CLOSED):
+            raise B.Broken("after the data: %r" % tail[-100:])
+        if peer.got[1] != COUNT * size:
+            raise B.Broken("the peer got %d of %d bytes" % (peer.got[1], COUNT * size))
+        return (c1 - c0) / COUNT
+    finally:
+        peer.stop()
+
+
+def main():
+    with tempfile.TemporaryDirectory() as tmp:
+        modem = B.Modem(tmp + "/flash")
+        try:
+            res = {}
+            for name, txdelay, size, gap in (("8 B, TXDELAY 0", 0, 8, 0.002),
+                                             ("512 B, TXDELAY 0", 0, 512, 0.002),
+                                             ("8 B at 115200 baud, TXDELAY 100", 100, 8,
+                                              8 * 10 / 115200.0)):
+                runs = []
+                for _ in range(ROUNDS):
+                    try:
+                        runs.append(paced(modem, txdelay, size, gap))
+                    except B.Broken as e:
+                        print("  %s: no figure (%s)" % (name, e))
+                res[name] = statistics.median(runs) if runs else None
+            print("The pump per pass, %d chunks a run, median of %d runs (CPU of the modem's"
+                  " process, us):" % (COUNT, ROUNDS))
+            p8 = res["8 B, TXDELAY 0"]
+            p512 = res["512 B, TXDELAY 0"]
+            if p8 and p512:
+                print("  a chunk of 8 B, sent at once: %.1f us (the fixed cost of a pass)"
+                      % (p8 * 1e6))
+                print("  a chunk of 512 B, sent at once: %.1f us; per byte beyond 8: %.3f us"
+                      % (p512 * 1e6, (p512 - p8) * 1e6 / 504))
+            slow = res["8 B at 115200 baud, TXDELAY 100"]
+            if slow:
+                print("  8 B chunks at 115200 baud, TCPTXDELAY 100: %.1f us a chunk, %.0f us"
+                      " per KiB" % (slow * 1e6, slow * 1e6 * 128))
+            errors = modem.errors()
+            if errors:
+                print("  the modem logged: %r" % errors[:3])
+        finally:
+            modem.stop()
+
+
+if __name__ == "__main__":
+    main()
