@@ -29,6 +29,7 @@ _HALF = const(1024)  # a two-way session: host -> peer in the first half, peer -
 _KEEP = const(256)  # a download: host bytes kept for after it (more waits on the line)
 _TICK_MS = const(100)  # tick() is called at least this often
 _RECHECK_MS = const(2)  # a busy loop asks the poller about the idle sides this often
+_TRICKLE = const(64)  # line reads under this, twice in a row: a slow line (see gather)
 _DGRAM_HOST = const(512)  # datagrams: the host's region, the largest datagram it sends
 _DGRAM_MORE = const(128)  # datagrams: what is read at a time onto held bytes
 _DGRAM_ROOM = const(16)  # datagrams: the peer's room for escapes (a datagram is read whole)
@@ -168,6 +169,7 @@ class Pump:
         # UART keeps 1 KiB meanwhile: boards/)
         gather = 640000 // (getattr(port, "baud", 0) or 115200) or 1
         gather_t = now
+        trickle = False
         next_tick = ticks_add(now, _TICK_MS)
         polled = now
         # DLEMODE 0 escape: up to three "+" held at mv[ub:ub + plus], not yet data
@@ -241,8 +243,11 @@ class Pump:
                         short = n < want
                         if short:
                             lr = False
-                            if txdelay_ms:
+                            # a trickle (this read and the one before it small): the line
+                            # is slow, not a host between two bursts
+                            if txdelay_ms and n < _TRICKLE and trickle:
                                 gather_t = ticks_add(now, gather)
+                        trickle = n < _TRICKLE
                     if n:
                         progress = True
                         if ub == 0:
@@ -393,14 +398,14 @@ class Pump:
                         elif ms > _TICK_MS:
                             ms = _TICK_MS
                         g = ticks_diff(gather_t, now)
-                        if pm and g > 0:
+                        if pm and 0 < g < ms:
                             # a segment is held anyway: the line is left to gather bytes
-                            # for a while (no pass for every byte a slow line brings);
-                            # read when the while is over, never after the hold ends
+                            # for a while (no pass for every byte a slow line brings), read
+                            # when the while is over; not in the hold's last stretch, where
+                            # every byte is taken as it comes (it goes with the segment)
                             pm = 0
                             lr = True
-                            if g < ms:
-                                ms = g
+                            ms = g
                     if not sm or not idle_ms:
                         stall_t = now  # only a wait on the stream counts
                     elif ticks_diff(now, stall_t) >= idle_ms:
