@@ -12,11 +12,19 @@ chunk:
    0.7 ms. CPU per KiB moved, and per chunk: a pump that wakes for every chunk pays a pass
    each; one that gathers while it holds a segment pays one pass for many.
 
+Where perf is installed, one more 8-byte run is sampled: the share of its time outside the
+kernel is the interpreter's. On this machine most of a pass is the kernel's (a poll that
+sleeps, the wake-up, the reads and the write); a board has no such OS cost, so the
+interpreter's share is the figure that carries over.
+
 The host and the peer are this CPython process; pacing uses time.sleep, so the intervals are
 at least what is asked (a busy machine makes them longer, which only makes chunks rarer).
 """
 import os
+import shutil
+import signal
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -26,11 +34,48 @@ sys.path.insert(0, HERE)
 import bench_tcp as B  # noqa: E402
 
 COUNT = int(os.environ.get("PASS_COUNT", "2000"))
+PERF_DATA = os.path.join(tempfile.gettempdir(), "bench_pass.perf.data")
 ROUNDS = 3
 
 
-def paced(modem, txdelay, size, gap):
-    """CPU seconds of the modem per chunk: COUNT chunks of size bytes, gap seconds apart."""
+def perf_start(pid):
+    """perf sampling the modem's process (where the machine has perf): its share of time
+    outside the kernel is the interpreter's, what a board without an OS pays."""
+    if not shutil.which("perf"):
+        return None
+    try:
+        return subprocess.Popen(["perf", "record", "-q", "-o", PERF_DATA, "-p", str(pid)],
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    except OSError:
+        return None
+
+
+def perf_user_share(proc):
+    """The share of the samples outside the kernel, or None."""
+    if proc is None:
+        return None
+    proc.send_signal(signal.SIGINT)
+    try:
+        proc.wait(20)
+        out = subprocess.run(["perf", "report", "-i", PERF_DATA, "--no-children", "--sort",
+                              "dso", "-g", "none", "--stdio"], capture_output=True,
+                             text=True, timeout=60).stdout
+    except (subprocess.SubprocessError, OSError):
+        return None
+    kernel = total = 0.0
+    for line in out.splitlines():
+        parts = line.split()
+        if len(parts) >= 2 and parts[0].endswith("%"):
+            pct = float(parts[0][:-1])
+            total += pct
+            if "kernel" in parts[1]:
+                kernel += pct
+    return (total - kernel) / total if total else None
+
+
+def paced(modem, txdelay, size, gap, profile=False):
+    """CPU seconds of the modem per chunk: COUNT chunks of size bytes, gap seconds apart;
+    with profile, (that, the share outside the kernel or None)."""
     B.at(modem.line, "AT#TCPTXDELAY=1,%d" % txdelay)
     chunk = bytes((i * 7 + 1) % 256 for i in range(size)).replace(b"\x10", b"A").replace(
         b"\x03", b"B")  # nothing to escape: the same bytes on the line and at the peer
@@ -43,6 +88,7 @@ def paced(modem, txdelay, size, gap):
             raise B.Broken("the modem did not connect")
         peer.go.set()
         pid = modem.sim.proc.pid
+        prof = perf_start(pid) if profile else None
         c0 = B.cpu(pid)
         t_next = time.perf_counter()
         for _ in range(COUNT):
@@ -59,12 +105,13 @@ def paced(modem, txdelay, size, gap):
         os.write(modem.fd, B.ETX)
         peer.done()
         c1 = B.cpu(pid)
+        share = perf_user_share(prof)
         tail = B.read_more(modem.fd, b"", B.CLOSED)
         if not tail.endswith(B.CLOSED):
             raise B.Broken("after the data: %r" % tail[-100:])
         if peer.got[1] != COUNT * size:
             raise B.Broken("the peer got %d of %d bytes" % (peer.got[1], COUNT * size))
-        return (c1 - c0) / COUNT
+        return ((c1 - c0) / COUNT, share) if profile else (c1 - c0) / COUNT
     finally:
         peer.stop()
 
@@ -92,6 +139,14 @@ def main():
             if p8 and p512:
                 print("  a chunk of 8 B, sent at once: %.1f us (the fixed cost of a pass)"
                       % (p8 * 1e6))
+                try:
+                    cpu8, share = paced(modem, 0, 8, 0.002, profile=True)
+                except B.Broken:
+                    share = None
+                if share is not None:
+                    print("    of which outside the kernel (perf's samples: the interpreter,"
+                          " what a board pays): %.0f %%, %.1f us" % (share * 100,
+                                                                     cpu8 * share * 1e6))
                 print("  a chunk of 512 B, sent at once: %.1f us; per byte beyond 8: %.3f us"
                       % (p512 * 1e6, (p512 - p8) * 1e6 / 504))
             slow = res["8 B at 115200 baud, TXDELAY 100"]
