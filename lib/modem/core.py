@@ -16,7 +16,7 @@ A line (the board's UART, the unix port's pty, a test's) has:
   set_baud(baud)        change the line speed (no-op where there is none)
 """
 from . import commands
-from .atparse import parse
+from .atparse import ACT, GET, parse
 from .codes import ERROR, INTERNAL, ATError, final
 from .compat import POLLIN, POLLOUT, const, ticks_diff, ticks_ms, trace
 
@@ -29,6 +29,9 @@ _DEL = const(127)
 _ETX = const(3)
 _OK = b"\r\nOK\r\n"
 _KEPT = const(4)  # commands of a line kept from its check to its run (execute)
+_HASH = const(35)
+_PLUS = const(43)
+_QMARK = const(63)
 _CTRL_Z = const(26)
 _ESC = const(27)
 TEXT_MAX = const(4096)  # take_text keeps this much (a CA certificate's PEM, a body)
@@ -320,6 +323,22 @@ class Modem:
             # the modem does not know, runs nothing (ERROR). Then its commands run in
             # order; the first that fails gives the answer and the rest do not run, while
             # those before it have run (V.250 5.2.1).
+            # The usual line, one extended command read or run bare (AT#VSTATE, AT#APNSERV?),
+            # is taken as it is: what atparse would make of it, without its walk. Anything
+            # else (an argument, a space, a second command) goes through atparse.
+            if len(text) > 3 and (text[2] == _HASH or text[2] == _PLUS) and not (
+                    b"=" in text or b" " in text or b";" in text or b'"' in text):
+                get = text[-1] == _QMARK
+                name = (text[2:-1] if get else text[2:]).decode().upper()
+                h = commands.lookup(name)
+                if h is None:
+                    raise ATError(ERROR)
+                if h(self, name, GET if get else ACT, []):
+                    return  # it printed its own final result
+                self.result("OK")
+                if self.after_ok:
+                    self.after_ok()
+                return
             # The first commands are kept from the check (a line has one or two as a rule);
             # a line of many is parsed again to run them, never all in the heap at once.
             kept = []
