@@ -383,7 +383,44 @@ def read_dle_stream(read):
             return h.hexdigest(), n, tail
 
 
-class Pop3d:
+class Daemon:
+    """A server program of Debian's run in the foreground from a folder of its own (self.dir,
+    removed by stop()), its log in self.dir/log."""
+
+    def _start(self, cmd, port, what):
+        """cmd started; back once it takes connections on port (RuntimeError if it does not
+        within 20 s, with its log)."""
+        self.proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        t = time.time() + 20
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                return
+            except OSError:
+                if time.time() > t or self.proc.poll() is not None:
+                    self.stop()
+                    raise RuntimeError("%s did not start: %s" % (what, self.log()))
+                time.sleep(0.05)
+
+    def log(self):
+        try:
+            with open(os.path.join(self.dir, "log")) as f:
+                return f.read()[-2000:]
+        except OSError:
+            return ""
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(10)
+            except Exception:
+                self.proc.kill()
+                self.proc.wait()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+class Pop3d(Daemon):
     """Debian's dovecot as a POP3 server on 127.0.0.1 (`make servers` installs
     dovecot-pop3d), run in the foreground from a folder of its own: one user whose Maildir
     the test fills with deliver(). stop() it."""
@@ -421,18 +458,7 @@ class Pop3d:
             f.write(POP3D_CONF.format(dir=self.dir, port=self.port, ssl=ssl or "ssl = no",
                                       tls=tls))
         dovecot = shutil.which("dovecot") or "/usr/sbin/dovecot"
-        self.proc = subprocess.Popen([dovecot, "-F", "-c", conf], stdout=subprocess.DEVNULL,
-                                     stderr=subprocess.DEVNULL)
-        t = time.time() + 20
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
-                break
-            except OSError:
-                if time.time() > t or self.proc.poll() is not None:
-                    self.stop()
-                    raise RuntimeError("dovecot did not start: %s" % self.log())
-                time.sleep(0.05)
+        self._start([dovecot, "-F", "-c", conf], self.port, "dovecot")
 
     def deliver(self, name, data):
         """A mail into the box, as a delivery agent puts it (new/, then seen by dovecot)."""
@@ -444,23 +470,6 @@ class Pop3d:
 
     def count(self):
         return sum(len(os.listdir(os.path.join(self.box, d))) for d in ("new", "cur"))
-
-    def log(self):
-        try:
-            with open(os.path.join(self.dir, "log")) as f:
-                return f.read()[-2000:]
-        except OSError:
-            return ""
-
-    def stop(self):
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(10)
-            except Exception:
-                self.proc.kill()
-                self.proc.wait()
-        shutil.rmtree(self.dir, ignore_errors=True)
 
 
 POP3D_CONF = """\
@@ -496,7 +505,7 @@ service imap-login {{
 """
 
 
-class Vsftpd:
+class Vsftpd(Daemon):
     """Debian's vsftpd (`make servers` installs it) on 127.0.0.1 with explicit FTPS required
     on the control and data connections, run in the foreground from a folder of its own:
     anonymous login (its system user ftp, which the package adds), files read from the
@@ -524,18 +533,7 @@ class Vsftpd:
             f.write(VSFTPD_CONF.format(dir=self.dir, port=self.port, lo=base, hi=base + 49,
                                        cert=cert, key=key, strict="YES" if strict else "NO"))
         vsftpd = shutil.which("vsftpd") or "/usr/sbin/vsftpd"
-        self.proc = subprocess.Popen([vsftpd, conf], stdout=subprocess.DEVNULL,
-                                     stderr=subprocess.DEVNULL)
-        t = time.time() + 20
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
-                break
-            except OSError:
-                if time.time() > t or self.proc.poll() is not None:
-                    self.stop()
-                    raise RuntimeError("vsftpd did not start: %s" % self.log())
-                time.sleep(0.05)
+        self._start([vsftpd, conf], self.port, "vsftpd")
 
     def put(self, name, data):
         """A file the server gives (read-only for everyone but its owner)."""
@@ -547,23 +545,6 @@ class Vsftpd:
     def uploaded(self, name):
         with open(os.path.join(self.root, "up", name), "rb") as f:
             return f.read()
-
-    def log(self):
-        try:
-            with open(os.path.join(self.dir, "log")) as f:
-                return f.read()[-2000:]
-        except OSError:
-            return ""
-
-    def stop(self):
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(10)
-            except Exception:
-                self.proc.kill()
-                self.proc.wait()
-        shutil.rmtree(self.dir, ignore_errors=True)
 
 
 # seccomp and the namespaces off: a container may refuse them to the server's children.
