@@ -143,10 +143,10 @@ def main():
                     cpu8, share = paced(modem, 0, 8, 0.002, profile=True)
                 except B.Broken:
                     share = None
-                if share is not None:
+                if share is not None:  # (of the unsampled runs' figure: perf costs CPU)
                     print("    of which outside the kernel (perf's samples: the interpreter,"
                           " what a board pays): %.0f %%, %.1f us" % (share * 100,
-                                                                     cpu8 * share * 1e6))
+                                                                     p8 * share * 1e6))
                 print("  a chunk of 512 B, sent at once: %.1f us; per byte beyond 8: %.3f us"
                       % (p512 * 1e6, (p512 - p8) * 1e6 / 504))
             slow = res["8 B at 115200 baud, TXDELAY 100"]
