@@ -37,6 +37,7 @@ def parse(s):
     n = len(s)
     if n < 2 or s[0] | 32 != 97 or s[1] | 32 != 116:  # "at"
         raise ATError(ERROR)
+    semi = b";" in s  # (none: an extended command runs to the end of the line)
     i = 2
     while True:
         while i < n and s[i] == _SP:
@@ -60,7 +61,12 @@ def parse(s):
                 name = s[i - 1:j].decode().upper()
             else:
                 name = (chr(c) + s[i:j].decode()).upper()
-            end = _end(s, j)
+            if semi:
+                end = _end(s, j)
+            elif s.count(b'"', j) & 1:
+                raise ATError(ERROR)  # a quote left open (what _end finds, without its walk)
+            else:
+                end = n
             if end == j + 1 and s[j] == _QMARK:  # AT#NAME? (the usual read): no slice
                 yield name, GET, []
             elif end == j:

@@ -42,7 +42,7 @@ class Params:
         """Set a parameter from command arguments: 36929 and no change on a bad value. A
         change is saved at once; a save that fails in any way (the flash, the heap) changes
         nothing: the value in use stays the saved one (49155)."""
-        value = parse(schema.row(name), args)
+        value = parse(schema.limits(name), args)
         if self.busy is not None and self.busy(name, sock):
             raise ATError(SERVICE_RUNNING)
         old = self.values[name]

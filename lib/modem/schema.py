@@ -140,6 +140,15 @@ def find(name):
     return ALIASES.get(name)
 
 
+def limits(name):
+    """A parameter's row split as far as its limits: [prefix, kind, lo, hi, the rest] (what
+    a set checks a value against: one split less than row())."""
+    r = PARAMS[name].split(",", 4)
+    r[LO] = int(r[LO])
+    r[HI] = int(r[HI])
+    return r
+
+
 def row(name):
     """A parameter's row, split: [prefix, kind, lo, hi, default, group], lo and hi as ints,
     the default as its value."""
