@@ -69,6 +69,18 @@ class LineTest(unittest.TestCase):
             parsed = self.r.send("AT " + line)
             self.assertEqual(fast, parsed, line)
 
+    def test_quotes_and_semicolons(self):
+        self.r.send("ATE0")
+        self.assertEqual(self.r.send('AT#APNSERV=ab"c'), b"\r\nERROR\r\n")  # left open
+        self.assertEqual(self.r.send('AT#APNSERV="ab'), b"\r\nERROR\r\n")
+        self.assertEqual(self.r.send('AT#APNSERV="a;b"'), OK)  # in quotes: not a separator
+        self.assertEqual(self.r.send("AT#APNSERV?"), b'\r\n#APNSERV: "a;b"\r\n' + OK)
+        self.assertEqual(self.r.send('AT#APNSERV="x";#APNUN="y;"'), OK)
+        self.assertEqual(self.r.send("AT#APNSERV?;#APNUN?"),
+                         b'\r\n#APNSERV: "x"\r\n#APNUN: "y;"\r\n' + OK)
+        self.assertEqual(self.r.send('AT#APNSERV="z";#APNUN="q'), b"\r\nERROR\r\n")
+        self.assertEqual(self.r.send("AT#APNSERV?"), b'\r\n#APNSERV: "x"\r\n' + OK)
+
     def test_a_slash_repeats_the_last_command(self):
         first = self.r.send("AT#GPRSCID?")
         self.assertEqual(first, b"\r\n#GPRSCID: 1\r\n" + OK)
