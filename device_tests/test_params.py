@@ -191,8 +191,9 @@ class ParamTest(unittest.TestCase):
         self.r.send('AT#GPRSCID="2"')
         self.r.send("AT#GPRSCID=9")  # illegal: not saved either
         self.assertEqual(self.r.files(), [])
-        self.r.send("AT#GPRSCID=3")
-        self.assertEqual(self.r.files(), ["params.gpx.j"])  # the change, journalled
+        self.r.send("AT#GPRSCID=3")  # the file gone: written whole, not journalled alone
+        self.assertEqual(self.r.files(), ["params.gpx"])
+        self.assertEqual(self.r.restart().send("AT#GPRSCID?"), b"\r\n#GPRSCID: 3\r\n" + OK)
 
     def test_a_change_is_one_record_of_the_journal_until_the_file_is_written_again(self):
         self.r.send("AT#GPRSCID=2")  # no file yet: the first change writes it whole

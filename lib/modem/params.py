@@ -67,8 +67,11 @@ class Params:
         if self.gen is not None and self.journal < _JOURNAL_MAX:
             rec = ("[%d, %s, %s]" % (self.gen, json.dumps(name), json.dumps(self.values[name]))
                    ).encode()
-            if self.jsize + len(rec) + 10 <= MAX_JOURNAL:  # (10: its checksum, space, newline)
-                Store(self.folder, self.name).append(rec)
+            st = Store(self.folder, self.name)
+            # (10: its checksum, space, newline; a file gone from under the journal, taken
+            # away by hand, is written whole: records without their file are not read)
+            if self.jsize + len(rec) + 10 <= MAX_JOURNAL and st.exists():
+                st.append(rec)
                 self.journal += 1
                 self.jsize += len(rec) + 10
                 return

@@ -95,6 +95,9 @@ class Store:
         os.rename(tmp, self.path)
 
 
+    def exists(self):
+        return _exists(self.path)
+
     def append(self, payload):
         """One record (bytes, no newline in it) at the end of the journal, synced."""
         with open(self.path + ".j", "ab") as f:
