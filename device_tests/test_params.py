@@ -249,6 +249,26 @@ class ParamTest(unittest.TestCase):
         self.assertEqual(r3.send("AT#APNPW?"), b'\r\n#APNPW: "after"\r\n' + OK)
         self.assertEqual(r3.send("AT#APNSERV?"), b'\r\n#APNSERV: "kept"\r\n' + OK)
 
+    def test_a_journal_that_cannot_be_written_or_removed_leaves_changes_in_the_file(self):
+        self.r.send("AT#GPRSCID=2")
+        d = self.r.flash + "/params.gpx.j"
+        os.mkdir(d)  # not a file: neither appended to nor removed
+        with open(d + "/x", "w") as f:
+            f.write("x")
+        try:
+            # the record cannot be written: 34824, the value kept as saved
+            self.assertEqual(self.r.send('AT#APNSERV="one"'), b"\r\n#CME ERROR: 34824\r\n")
+            self.assertEqual(self.r.send('AT#APNUN="two"'), OK)  # the file written whole
+            self.assertEqual(self.r.send('AT#APNPW="three"'), OK)  # and again
+            r2 = self.r.restart()
+            self.assertEqual(r2.send("AT#APNSERV?"), b'\r\n#APNSERV: ""\r\n' + OK)
+            self.assertEqual(r2.send("AT#APNUN?"), b'\r\n#APNUN: "two"\r\n' + OK)
+            self.assertEqual(r2.send("AT#APNPW?"), b'\r\n#APNPW: "three"\r\n' + OK)
+            self.assertEqual(r2.send("AT#GPRSCID?"), b"\r\n#GPRSCID: 2\r\n" + OK)
+        finally:
+            os.remove(d + "/x")
+            os.rmdir(d)
+
     def test_records_of_an_older_file_are_not_applied(self):
         self.r.send("AT#GPRSCID=2")
         self.r.send('AT#APNSERV="journalled"')

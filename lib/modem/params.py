@@ -169,7 +169,8 @@ class Params:
         st.save_parts(lambda: _json(items(), gen))
         self.gen = gen
         self.journal = self.jsize = 0
-        st.drop_journal()
+        if not st.drop_journal():
+            self.journal = _JOURNAL_MAX  # still there: no record after old ones, ever
 
     def line(self, name, shown, sock=0):
         """One display line: #NAME: value, #NAME: id,value, or the spec's #FTPTYPE = I."""

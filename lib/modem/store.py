@@ -135,7 +135,9 @@ class Store:
         return out, not data or data.endswith(b"\n"), size
 
     def drop_journal(self):
+        """The journal removed; False if it is still there (it could not be)."""
         _remove(self.path + ".j")
+        return not _exists(self.path + ".j")
 
 
 def _check(data):
