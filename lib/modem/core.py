@@ -333,24 +333,20 @@ class Modem:
                 h = commands.lookup(name)
                 if h is None:
                     raise ATError(ERROR)
-                if h(self, name, GET if get else ACT, []):
-                    return  # it printed its own final result
-                self.result("OK")
-                if self.after_ok:
-                    self.after_ok()
-                return
-            # The first commands are kept from the check (a line has one or two as a rule);
-            # a line of many is parsed again to run them, never all in the heap at once.
-            kept = []
-            for c in parse(text):
-                h = commands.lookup(c[0])
-                if h is None:
-                    raise ATError(ERROR)
-                if kept is not None:
-                    if len(kept) < _KEPT:
-                        kept.append((h, c))
-                    else:
-                        kept = None
+                kept = [(h, (name, GET if get else ACT, []))]
+            else:
+                # The first commands are kept from the check (a line has one or two as a
+                # rule); a line of many is parsed again to run them, never all in the heap.
+                kept = []
+                for c in parse(text):
+                    h = commands.lookup(c[0])
+                    if h is None:
+                        raise ATError(ERROR)
+                    if kept is not None:
+                        if len(kept) < _KEPT:
+                            kept.append((h, c))
+                        else:
+                            kept = None
             if kept is None:
                 for name, op, args in parse(text):
                     if commands.lookup(name)(self, name, op, args):

@@ -7,11 +7,9 @@ import os
 from . import dle, sockets
 from .atparse import ACT
 from .codes import CWD_FAILED, ERROR, OK_DATA, OPEN_FAILED, ATError
-from .compat import POLLIN, Stream, const, ticks_add, ticks_diff, ticks_ms, would_block
+from .compat import POLLIN, Stream, const, ticks_diff, ticks_ms
 from .pump import DOWN, HOST_ETX, UP
 
-_LINE_MAX = const(256)  # a reply line is cut here (the rest of it is read and dropped)
-_QUIT_MS = const(2000)  # how long the server may take to answer QUIT
 _SHUT_WR = const(1)  # socket.SHUT_WR, on lwIP as on POSIX
 # The first digit of a reply, as a byte: 1xx preliminary, 2xx done, 3xx more wanted.
 _PRELIM = const(49)
@@ -38,23 +36,23 @@ def _start(m, op, get):
     c, addr = sockets.service(m, host, p.get("FTPPORT"))
     secure = p.get("FTPTLS")
     try:
-        if _reply(m, c)[0] != _DONE:  # 220
+        if sockets.reply(m, c)[0] != _DONE:  # 220
             raise ATError(OPEN_FAILED)
         if secure:  # explicit FTPS: the control connection in TLS before the login
             from .tls import wrap
 
-            _cmd(m, c, "AUTH TLS", _DONE)  # 234
+            sockets.command(m, c, "AUTH TLS", _DONE)  # 234
             c = wrap(m, c, host)
         _login(m, c, get)
         if secure:
-            _cmd(m, c, "PBSZ 0", _DONE)
-            _cmd(m, c, "PROT P", _DONE)  # the data connections in TLS too
+            sockets.command(m, c, "PBSZ 0", _DONE)
+            sockets.command(m, c, "PROT P", _DONE)  # the data connections in TLS too
         d = _open(m, c, sockets.peer_ip(addr), get)
         if secure:
             d = wrap(m, d, host, c)  # the server has answered 150: its side of TLS waits;
             # the control connection's session taken up where the runtime can
     except Exception as e:
-        _quit(m, c)
+        sockets.bye(m, c)
         if isinstance(e, OSError):
             raise ATError(OPEN_FAILED)  # the control connection failed or timed out
         raise
@@ -72,15 +70,15 @@ def _login(m, c, get):
     if not user:
         user = "anonymous"
         pw = pw or "anonymous@"
-    r = _cmd(m, c, "USER " + user)
+    r = sockets.command(m, c, "USER " + user)
     if r[0] == _MORE:  # 331: password wanted
-        r = _cmd(m, c, "PASS " + pw)
+        r = sockets.command(m, c, "PASS " + pw)
     if r[0] != _DONE:  # 230
         raise ATError(OPEN_FAILED)
-    _cmd(m, c, "TYPE " + p.get("FTPTYPE"), _DONE)
+    sockets.command(m, c, "TYPE " + p.get("FTPTYPE"), _DONE)
     path = p.get("FTPGETPATH" if get else "FTPPUTPATH")
     if path not in ("", "."):
-        _cmd(m, c, "CWD " + path, _DONE, CWD_FAILED)
+        sockets.command(m, c, "CWD " + path, _DONE, CWD_FAILED)
 
 
 def _open(m, c, ip, get):
@@ -90,14 +88,14 @@ def _open(m, c, ip, get):
     d = lis = None
     try:
         if p.get("FTPMODE"):
-            r = _cmd(m, c, "PASV")
+            r = sockets.command(m, c, "PASV")
             n = _numbers(r)
             if r[0] == _DONE and len(n) >= 6:
                 if n[-2] > 255 or n[-1] > 255:
                     raise ATError(OPEN_FAILED)
                 port = n[-2] << 8 | n[-1]
             else:  # PASV refused: the extended form
-                n = _numbers(_cmd(m, c, "EPSV", _DONE))
+                n = _numbers(sockets.command(m, c, "EPSV", _DONE))
                 if not n:
                     raise ATError(OPEN_FAILED)
                 port = n[-1]
@@ -107,9 +105,9 @@ def _open(m, c, ip, get):
             d = sockets.connect(m, sockets.resolve(m, ip, port))
         else:
             lis, port, mine = _listen(m, c)
-            _cmd(m, c, "PORT %s,%d,%d" % (mine.replace(".", ","), port >> 8, port & 255),
-                 _DONE)
-        _cmd(m, c, ("RETR " if get else "STOR ") + p.get(
+            sockets.command(m, c, "PORT %s,%d,%d" % (mine.replace(".", ","), port >> 8,
+                                                     port & 255), _DONE)
+        sockets.command(m, c, ("RETR " if get else "STOR ") + p.get(
             "FTPGETFILENAME" if get else "FTPPUTFILENAME"), _PRELIM)  # 150, 125
         if lis is not None:
             d = _accept(m, lis, ip)
@@ -157,11 +155,11 @@ def session(m, c, d, get, leftover):
         code = OPEN_FAILED  # the host stopped the download: the file is not whole
     if not code:
         try:
-            if _reply(m, c)[0] != _DONE:  # 226 (or 250): the server has it all
+            if sockets.reply(m, c)[0] != _DONE:  # 226 (or 250): the server has it all
                 code = OPEN_FAILED
         except OSError:
             code = OPEN_FAILED
-    _quit(m, c)
+    sockets.bye(m, c)
     m.done(code)
     return rest
 
@@ -182,54 +180,7 @@ class Ascii:
         return self.s.readinto(mv, n)
 
 
-def _line(m, c, deadline):
-    """One line of a reply, cut at _LINE_MAX: a byte at a time from the non-blocking control
-    connection c, waited for until deadline (ticks_ms)."""
-    b = bytearray()
-    while True:
-        try:
-            ch = c.recv(1)
-        except OSError as e:
-            if not would_block(e):
-                raise  # (a TLS connection that needs more from the network: waited for)
-            ch = None
-        if ch is None:  # nothing yet (a TLS socket of MicroPython's says so, no error)
-            left = ticks_diff(deadline, ticks_ms())
-            if left <= 0 or not m.wait(c, POLLIN, left):
-                raise OSError(110)  # no reply in time
-            continue
-        if not ch:
-            raise OSError(104)  # the server closed the control connection
-        if ch == b"\n":
-            return bytes(b)
-        if len(b) < _LINE_MAX:
-            b += ch
 
-
-def _reply(m, c, ms=0):
-    """The last line of one reply; a multi-line reply (123-...) is read to its 123 line.
-    ms: how long the whole reply may take (m.reply_ms unless given), however the server
-    trickles it."""
-    deadline = ticks_add(ticks_ms(), ms or m.reply_ms)
-    r = _line(m, c, deadline)
-    if r[3:4] == b"-":
-        end = r[:3]
-        r = b""
-        while r[:3] != end or r[3:4] not in (b" ", b"\r", b""):
-            r = _line(m, c, deadline)
-    if len(r) < 3:
-        raise OSError(71)  # not an FTP reply
-    return r
-
-
-def _cmd(m, c, text, digit=0, code=OPEN_FAILED, ms=0):
-    """Sends a command, returns its reply; with digit, the reply's first digit (_DONE, ...)
-    must be that, else ATError(code)."""
-    c.sendall((text + "\r\n").encode())
-    r = _reply(m, c, ms)
-    if digit and r[0] != digit:
-        raise ATError(code)
-    return r
 
 
 def _numbers(r):
@@ -284,11 +235,3 @@ def _close(s):
         s.close()
     except OSError:
         pass
-
-
-def _quit(m, c):
-    try:
-        _cmd(m, c, "QUIT", 0, 0, _QUIT_MS)
-    except OSError:
-        pass
-    c.close()

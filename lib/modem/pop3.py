@@ -7,7 +7,6 @@ from . import sockets
 from .atparse import ACT
 from .codes import ERROR, OPEN_FAILED, ATError
 from .compat import POLLIN, const, ticks_add, ticks_ms, would_block
-from .ftp import _line
 
 MAIL = "Ok_Info_Mail"
 NO_MAIL = "Ok_Info_NoMail"
@@ -20,7 +19,7 @@ def _ok(m, c, text=None):
     A server silent for m.reply_ms, or gone: OSError."""
     if text is not None:
         c.sendall((text + "\r\n").encode())
-    r = _line(m, c, ticks_add(ticks_ms(), m.reply_ms))
+    r = sockets.line(m, c, ticks_add(ticks_ms(), m.reply_ms))
     if not r.startswith(b"+OK"):
         raise ATError(OPEN_FAILED)
     return r

@@ -9,7 +9,6 @@ from . import sockets
 from .atparse import ACT, SET
 from .codes import BAD_PARAMETER, ERROR, OK_WAITING, OPEN_FAILED, SESSION_LOST, ATError
 from .compat import POLLIN, POLLOUT, const, ticks_add, ticks_diff, ticks_ms, would_block
-from .ftp import _quit, _reply
 from .params import at_param
 
 SILENT = const(37964)  # the SMTP server did not answer (in MAIL_MS)
@@ -31,7 +30,7 @@ def _ok(m, c, text=None, want=50):
     else ATError(38016). A server silent for m.mail_ms: OSError(110)."""
     if text is not None:
         _send(m, c, (text + "\r\n").encode())
-    r = _reply(m, c, m.mail_ms)
+    r = sockets.reply(m, c, m.mail_ms)
     if r[0] != want:
         raise ATError(OPEN_FAILED)
     return r
@@ -100,7 +99,7 @@ def _open(m, i):
         head += "Subject: %s\r\n" % p.get("SUBJ%d" % i)
         _send(m, c, head.encode())  # the host's own headers may follow, or its blank line
     except Exception as e:
-        _quit(m, c)
+        sockets.bye(m, c)
         if isinstance(e, OSError):
             raise ATError(SILENT if e.args and e.args[0] == 110 else OPEN_FAILED)
         raise
@@ -136,7 +135,7 @@ def sendmail(m, name, op, args):
     except OSError as e:
         raise ATError(SILENT if e.args and e.args[0] == 110 else CLOSED)
     finally:
-        _quit(m, c)
+        sockets.bye(m, c)
 
 
 def entry(m, name, op, args):
@@ -286,7 +285,7 @@ def body(m, c, leftover):
                 code = SILENT if e.args and e.args[0] == 110 else CLOSED
     finally:
         w.clear()
-        _quit(m, c)
+        sockets.bye(m, c)
     m.done(code)
     return rest
 

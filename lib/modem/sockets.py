@@ -1,10 +1,15 @@
-"""What TCP and FTP share: the busy check, name resolution, connecting, listening, peers'
-addresses, and how a data session ends."""
+"""What TCP, UDP, FTP and the mail share: the busy check, name resolution, connecting,
+listening, peers' addresses, how a data session ends, and a server's control connection
+read a line at a time (line, reply, command, quit)."""
 import socket
 
 from . import codes
 from .pump import ABORT, ERROR, ESCAPE, PEER_CLOSED
-from .compat import BUSY_ERRNOS, POLLERR, POLLHUP, POLLOUT, Stream, so_error
+from .compat import (BUSY_ERRNOS, POLLERR, POLLHUP, POLLIN, POLLOUT, Stream, const, so_error,
+                     ticks_add, ticks_diff, ticks_ms, would_block)
+
+_LINE_MAX = const(256)  # a reply line is cut here (the rest of it is read and dropped)
+_QUIT_MS = const(2000)  # how long the server may take to answer QUIT
 
 
 def idle(m):
@@ -153,3 +158,64 @@ def session(m, s, dlemode, directions, leftover, txdelay):
         m.result(codes.OK_CLOSED)
         m.result("OK")
     return None if why == ESCAPE else rest  # +++: nothing after it
+
+
+# ---- a server's control connection, a line at a time (FTP, SMTP, POP3) ----
+
+def line(m, c, deadline):
+    """One line of a server's reply, cut at _LINE_MAX: a byte at a time from the
+    non-blocking control connection c, waited for until deadline (ticks_ms)."""
+    b = bytearray()
+    while True:
+        try:
+            ch = c.recv(1)
+        except OSError as e:
+            if not would_block(e):
+                raise  # (a TLS connection that needs more from the network: waited for)
+            ch = None
+        if ch is None:  # nothing yet (a TLS socket of MicroPython's says so, no error)
+            left = ticks_diff(deadline, ticks_ms())
+            if left <= 0 or not m.wait(c, POLLIN, left):
+                raise OSError(110)  # no reply in time
+            continue
+        if not ch:
+            raise OSError(104)  # the server closed the control connection
+        if ch == b"\n":
+            return bytes(b)
+        if len(b) < _LINE_MAX:
+            b += ch
+
+
+def reply(m, c, ms=0):
+    """The last line of one reply; a multi-line reply (123-...) is read to its 123 line.
+    ms: how long the whole reply may take (m.reply_ms unless given), however the server
+    trickles it."""
+    deadline = ticks_add(ticks_ms(), ms or m.reply_ms)
+    r = line(m, c, deadline)
+    if r[3:4] == b"-":
+        end = r[:3]
+        r = b""
+        while r[:3] != end or r[3:4] not in (b" ", b"\r", b""):
+            r = line(m, c, deadline)
+    if len(r) < 3:
+        raise OSError(71)  # not a reply (FTP's and SMTP's start with three digits)
+    return r
+
+
+def command(m, c, text, digit=0, code=codes.OPEN_FAILED, ms=0):
+    """Sends a command, returns its reply; with digit, the reply's first digit (an int: 50
+    for "2") must be that, else ATError(code)."""
+    c.sendall((text + "\r\n").encode())
+    r = reply(m, c, ms)
+    if digit and r[0] != digit:
+        raise codes.ATError(code)
+    return r
+
+
+def bye(m, c):
+    """QUIT (its answer waited for a while), then the connection closed."""
+    try:
+        command(m, c, "QUIT", 0, 0, _QUIT_MS)
+    except OSError:
+        pass
+    c.close()
