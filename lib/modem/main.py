@@ -74,9 +74,13 @@ def make(board, port, flash_dir, logger=None):
     from .wait import Wait
 
     w = Wait(getattr(board, "kick", None))
+    # the pump's buffer first, its 2 KiB in one piece while the heap is in one piece: what
+    # the parameters' defaults leave behind would split it (a 64 KB heap could then start
+    # with room enough in all and none of it in one block)
+    pump = Pump(port, w)
     params = Params(flash_dir)
     m = Modem(port, board, params, Link(backend(board, params, flash_dir, w)), w, logger)
-    m.pump = Pump(port, w)
+    m.pump = pump
     return m
 
 
