@@ -66,19 +66,40 @@ def modem(runtime, tmp_path):
     s.stop()
 
 
+def attach(line):
+    """Echo off, the network attached, the link up (AT#CONNECTIONSTART)."""
+    line.cmd("ATE0")
+    line.cmd("AT+CGATT=1")
+    line.cmd("AT#CONNECTIONSTART", until=b"Ok_Info_GprsActivation\r\n")
+
+
+def online(runtime, flash, heap="256K"):
+    """(sim, line): the modem started on a pty, a line open on it, attach()ed."""
+    s = start(runtime, flash, heap)
+    line = Line(s.name)
+    try:
+        attach(line)
+    except BaseException:
+        line.close()
+        s.stop()
+        raise
+    return s, line
+
+
+def finish(s, line):
+    """The line closed, the modem stopped; no internal error may show in its log."""
+    line.close()
+    s.stop()
+    assert not [x for x in s.lines if "internal error" in x], s.lines
+
+
 @pytest.fixture
 def up(runtime, tmp_path):
     """(sim, line): the modem started on a pty under each runtime, echo off, its link up;
     no internal error may show in its log."""
-    s = start(runtime, tmp_path / "flash")
-    line = Line(s.name)
-    line.cmd("ATE0")
-    line.cmd("AT+CGATT=1")
-    line.cmd("AT#CONNECTIONSTART", until=b"Ok_Info_GprsActivation\r\n")
+    s, line = online(runtime, tmp_path / "flash")
     yield s, line
-    line.close()
-    s.stop()
-    assert not [x for x in s.lines if "internal error" in x], s.lines
+    finish(s, line)
 
 
 @pytest.fixture

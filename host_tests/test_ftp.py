@@ -503,14 +503,9 @@ SIZE = 16 * MIB
 
 
 def mp_modem(tmp_path, heap):
-    from conftest import Line, start
+    from conftest import online
 
-    s = start("micropython", tmp_path / "flash", heap=heap)
-    line = Line(s.name)
-    line.cmd("ATE0")
-    line.cmd("AT+CGATT=1")
-    line.cmd("AT#CONNECTIONSTART", until=b"Ok_Info_GprsActivation\r\n")
-    return s, line
+    return online("micropython", tmp_path / "flash", heap)
 
 
 @pytest.mark.parametrize("mode", [1, 0], ids=["passive", "active"])

@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from conftest import Line, start
+from conftest import Line, attach, finish, start
 
 OK = b"\r\nOK\r\n"
 ALIVE = re.compile(rb'^"(.*)" is alive : time = (\d+) ms$')
@@ -12,19 +12,12 @@ ALIVE = re.compile(rb'^"(.*)" is alive : time = (\d+) ms$')
 
 @pytest.fixture
 def up(runtime, tmp_path):
-    """(sim, line) with the link up."""
+    """(sim, line), echo off, the link not up yet (attach() brings it up)."""
     s = start(runtime, tmp_path / "flash")
     line = Line(s.name)
     line.cmd("ATE0")
     yield s, line
-    line.close()
-    s.stop()
-    assert not [x for x in s.lines if "internal error" in x], s.lines
-
-
-def attach(line):
-    line.cmd("AT+CGATT=1")
-    line.cmd("AT#CONNECTIONSTART", until=b"Ok_Info_GprsActivation\r\n")
+    finish(s, line)
 
 
 def lines(reply):

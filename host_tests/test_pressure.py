@@ -10,7 +10,7 @@ import time
 import pytest
 
 import sim
-from conftest import MICROPYTHON, Line
+from conftest import MICROPYTHON, Line, attach
 from servers import TcpPeer, dle_decode_at, dle_encode
 from soakrec import soak
 
@@ -75,9 +75,7 @@ def probed_modem(tmp_path, heap=HEAP, baud=BAUD):
     except Exception:
         s.stop()
         raise
-    line.cmd("ATE0")
-    line.cmd("AT+CGATT=1")
-    line.cmd("AT#CONNECTIONSTART", until=b"Ok_Info_GprsActivation\r\n")
+    attach(line)
     return s, line
 
 

@@ -178,14 +178,10 @@ def test_the_host_clock_is_never_the_computers():
 
 
 def test_end_to_end_on_a_pty_under_micropython(chrony, tmp_path):
-    from conftest import Line, start
+    from conftest import online
 
-    s = start("micropython", tmp_path / "flash")
-    line = Line(s.name)
+    s, line = online("micropython", tmp_path / "flash")
     try:
-        line.cmd("ATE0")
-        line.cmd("AT+CGATT=1")
-        line.cmd("AT#CONNECTIONSTART", until=b"Ok_Info_GprsActivation\r\n")
         line.cmd("AT+EGNTPPORT=%d" % chrony.port)
         line.cmd("AT+EGNTPUTC=9,30")
         got = line.cmd('AT+EGNTP=2,"127.0.0.1",10,1').decode().split("\r\n")

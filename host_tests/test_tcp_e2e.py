@@ -4,7 +4,7 @@ import socket
 
 import pytest
 
-from conftest import Line, start
+from conftest import finish, online
 from servers import TcpPeer, dle_encode, free_port, read_dle_stream, sink, source
 
 WAITING = b"\r\nOk_Info_WaitingForData\r\n"
@@ -14,15 +14,9 @@ SIZE = 16 * 1024 * 1024
 
 @pytest.fixture
 def mp(tmp_path):
-    s = start("micropython", tmp_path / "flash", heap="128K")
-    line = Line(s.name)
-    line.cmd("ATE0")
-    line.cmd("AT+CGATT=1")
-    line.cmd("AT#CONNECTIONSTART", until=b"Ok_Info_GprsActivation\r\n")
+    s, line = online("micropython", tmp_path / "flash", heap="128K")
     yield s, line
-    line.close()
-    s.stop()
-    assert not [x for x in s.lines if "internal error" in x], s.lines
+    finish(s, line)
 
 
 def data():

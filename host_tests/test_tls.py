@@ -237,15 +237,13 @@ def test_getmail_over_tls(up, pki, mode):
 def test_refused_handshakes_leave_the_heap_where_it_was(tmp_path, pki):
     # the unix port's own figure (AT#VMEM, after a collection): twenty handshakes that fail
     # on the certificate keep nothing of theirs
-    from conftest import Line, start
+    from conftest import Line, attach, start
 
     s = start("micropython", tmp_path / "flash", heap="256K")
     line = Line(s.name)
     server = TlsEcho(pki, "self")
     try:
-        line.cmd("ATE0")
-        line.cmd("AT+CGATT=1")
-        line.cmd("AT#CONNECTIONSTART", until=b"Ok_Info_GprsActivation\r\n")
+        attach(line)
         assert load_ca(line, os.path.join(pki, "ca.pem")) == OK
 
         def used():
