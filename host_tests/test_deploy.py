@@ -306,7 +306,7 @@ def test_the_modem_takes_the_watchdog_over_feeds_it_each_step_and_gives_it_back(
         seen["kick"] = board.kick
         # a bare modem: a step gets no further than its wait (the kick), then its line
         m = types.SimpleNamespace(w=Wait(board.kick), port=types.SimpleNamespace(pollable=None),
-                                  listener=None)
+                                  listener=None, _fed=False)
         steps = []
         for _ in range(2):
             try:

@@ -51,14 +51,16 @@ def test_code_in_rom_takes_no_heap(tmp_path):
 def test_no_command_runs_the_collector():
     """The collector runs when the heap asks for it, not on the command path: in the modem's
     modules, gc.collect is called only by compat.heap, and that only at boot (main.run's
-    log of the heap) and by AT#VMEM, whose answer is the heap after a collection."""
+    log of the heap) and by AT#VMEM, whose answer is the heap after a collection; and by
+    compat.tidy, which only the command loop's step calls, when the line is quiet."""
     import ast
     import os
 
     lib = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "lib",
                        "modem")
     allowed = {("compat.py", "heap", "collect"), ("main.py", "run", "heap"),
-               ("info.py", "vmem", "heap")}
+               ("info.py", "vmem", "heap"), ("compat.py", "tidy", "collect"),
+               ("core.py", "step", "tidy")}
     found = set()
     for name in sorted(os.listdir(lib)):
         if not name.endswith(".py") or name == "_cpython.py":  # (CPython's: no board runs it)
@@ -71,6 +73,42 @@ def test_no_command_runs_the_collector():
                 if isinstance(node, ast.Call):
                     f = node.func
                     called = f.attr if isinstance(f, ast.Attribute) else getattr(f, "id", "")
-                    if called in ("collect", "heap"):
+                    if called in ("collect", "heap", "tidy"):
                         found.add((name, fn.name, called))
     assert found == allowed, found ^ allowed
+
+
+def test_the_heap_is_tidied_when_the_line_is_quiet_after_a_command(tmp_path, monkeypatch):
+    """compat.tidy (a collection on MicroPython) runs at the step after the host typed, when
+    nothing more waits on the line: between commands, never while the host's next bytes
+    wait, and not again until the host types."""
+    import os
+    import tty
+
+    import modem.core
+    from modem.compat import FdPort
+    from modem.main import load, make
+
+    calls = []
+    monkeypatch.setattr(modem.core, "tidy", lambda: calls.append(1))
+    master, slave = os.openpty()
+    tty.setraw(master)
+    tty.setraw(slave)
+    try:
+        m = make(load("host"), FdPort(master, master), str(tmp_path / "flash"), None)
+        m.start()
+        m.step(0)
+        os.write(slave, b"AT\r")
+        m.step(100)  # the line is read and run
+        assert calls == []
+        os.write(slave, b"AT\r")  # typed before the next step: no tidying then
+        m.step(100)
+        assert calls == []
+        m.step(0)  # nothing waits: tidied
+        assert calls == [1]
+        m.step(0)  # nothing typed since
+        m.step(0)
+        assert calls == [1]
+    finally:
+        os.close(master)
+        os.close(slave)

@@ -40,6 +40,10 @@ def heap():
     return None
 
 
+def tidy():
+    """CPython's heap needs no tidying (its objects are freed as they go)."""
+
+
 def loads(body):
     """JSON from a memoryview of the saved file (CPython's json takes bytes)."""
     return json.loads(bytes(body))

@@ -58,7 +58,7 @@ def parse(s):
             if j == i:
                 raise ATError(ERROR)
             if s[i - 1] == c:  # no space after the prefix: the name is one slice
-                name = s[i - 1:j].decode().upper()
+                name = s[i - 1:j].upper().decode()
             else:
                 name = (chr(c) + s[i:j].decode()).upper()
             if semi:

@@ -125,8 +125,8 @@ def lookup(name):
     first time (and kept); None for a name the modem does not know."""
     h = TABLE.get(name)
     if h is None:
-        r = schema.PARAMS.get(schema.find(name[1:]))  # the row's text: group last, prefix first
-        if r is None or (r[-1] == "X" and name[0] != r[0]):
+        r = schema.PARAMS.get(schema.find(name[1:]))  # the row: group last, prefix first
+        if r is None or (r.endswith("X") and r.startswith("+") != name.startswith("+")):
             return None
         return at_param
     if isinstance(h, str):

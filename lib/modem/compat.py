@@ -43,6 +43,18 @@ if MPY:
         gc.collect()
         return gc.mem_alloc(), gc.mem_free()
 
+    _tidied = [0]  # the heap in use after tidy's last collection
+
+    def tidy():
+        """A collection in idle time (the line quiet after a command), when a KB or more
+        was allocated since the last one. What a command leaves is freed before the next
+        one runs: its long-lived results (a value set, a module imported) are then made
+        at the bottom of the heap, not among the last command's garbage, where they would
+        split the free room into pieces too small for a module or a session's buffer."""
+        if gc.mem_alloc() - _tidied[0] >= 1024:
+            gc.collect()
+            _tidied[0] = gc.mem_alloc()
+
     def loads(body):
         """JSON from a memoryview of the saved file (no copy)."""
         return json.loads(body)
@@ -120,5 +132,5 @@ if MPY:
             self.baud = baud
 
 else:
-    from ._cpython import (FdPort, Poller, Stream, const, heap, loads,  # noqa: F401
+    from ._cpython import (FdPort, Poller, Stream, const, heap, loads, tidy,  # noqa: F401
                            sleep_ms, so_error, ticks_add, ticks_diff, ticks_ms, trace)

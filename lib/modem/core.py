@@ -18,7 +18,7 @@ A line (the board's UART, the unix port's pty, a test's) has:
 from . import commands
 from .atparse import ACT, GET, parse
 from .codes import ERROR, INTERNAL, ATError, final
-from .compat import POLLIN, POLLOUT, const, ticks_diff, ticks_ms, trace
+from .compat import POLLIN, POLLOUT, const, ticks_diff, ticks_ms, tidy, trace
 
 LINE_MAX = const(256)
 _RX = const(256)
@@ -57,6 +57,7 @@ class Modem:
         self._n = 0
         self._overflow = False
         self._last = None
+        self._fed = False  # the host typed at the last step (step: tidy)
         self._repeat = False  # A/ ended the line: the last command again
         self._rx = bytearray(_RX)
         self._rxmv = memoryview(self._rx)
@@ -112,8 +113,12 @@ class Modem:
                 self.w.until(port.wpollable, POLLOUT, 20)
 
     def info(self, text):
-        """One line of an information response; lines of one response are contiguous."""
-        self.write((("\r\n%s\r\n" if self._first else "%s\r\n") % text).encode())
+        """One line of an information response (str or bytes); lines of one response are
+        contiguous. (Framed as bytes: a str made here would be looked up among the interned
+        names.)"""
+        if not isinstance(text, bytes):
+            text = text.encode()
+        self.write((b"\r\n%s\r\n" if self._first else b"%s\r\n") % text)
         self._first = False
 
     def result(self, text):
@@ -324,16 +329,18 @@ class Modem:
             # order; the first that fails gives the answer and the rest do not run, while
             # those before it have run (V.250 5.2.1).
             # The usual line, one extended command read or run bare (AT#VSTATE, AT#APNSERV?),
-            # is taken as it is: what atparse would make of it, without its walk. Anything
-            # else (an argument, a space, a second command) goes through atparse.
+            # is taken as it is and run at once: what atparse would make of it, without its
+            # walk (and no arguments: an empty tuple, made once). Anything else (an argument,
+            # a space, a second command) goes through atparse.
             if len(text) > 3 and (text[2] == _HASH or text[2] == _PLUS) and not (
                     b"=" in text or b" " in text or b";" in text or b'"' in text):
                 get = text[-1] == _QMARK
-                name = (text[2:-1] if get else text[2:]).decode().upper()
+                name = (text[2:-1] if get else text[2:]).upper().decode()
                 h = commands.lookup(name)
                 if h is None:
                     raise ATError(ERROR)
-                kept = [(h, (name, GET if get else ACT, []))]
+                if h(self, name, GET if get else ACT, ()):
+                    return  # it printed its own final result
             else:
                 # The first commands are kept from the check (a line has one or two as a
                 # rule); a line of many is parsed again to run them, never all in the heap.
@@ -347,14 +354,14 @@ class Modem:
                             kept.append((h, c))
                         else:
                             kept = None
-            if kept is None:
-                for name, op, args in parse(text):
-                    if commands.lookup(name)(self, name, op, args):
-                        return  # it printed its own final result
-            else:
-                for h, c in kept:
-                    if h(self, c[0], c[1], c[2]):
-                        return
+                if kept is None:
+                    for name, op, args in parse(text):
+                        if commands.lookup(name)(self, name, op, args):
+                            return
+                else:
+                    for h, c in kept:
+                        if h(self, c[0], c[1], c[2]):
+                            return
             self.result("OK")
             if self.after_ok:
                 self.after_ok()
@@ -407,12 +414,20 @@ class Modem:
         lis = self.listener
         if lis is not None:
             w.want(lis.sock, POLLIN)
+        if self._fed:  # the host typed at the last step: once the line is quiet (between
+            self._fed = False  # its commands, not on their path), the heap is tidied
+            quiet = True
+            for _ in w.poll(0):
+                quiet = False
+            if quiet:
+                tidy()
         for obj, _ in w.poll(timeout_ms):
             if lis is not None and obj is lis.sock:
                 self._accept(lis)
                 return
         n = self.port.readinto(self._rxmv)
         if n:
+            self._fed = True
             self.feed(self._rxmv[:n])
         self.link.tick(self.say, self.params.get("WIND"))
         if self.cced is not None:

@@ -35,7 +35,7 @@ def _block(m, table, sock=0):
             out.append(line(item[:c], item[c + 1:], sock))
         else:
             out.append(line(item, item, sock))
-    m.info("\r\n".join(out))
+    m.info(b"\r\n".join(out))
 
 
 def display(m, name, op, args):

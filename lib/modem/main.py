@@ -105,7 +105,9 @@ def run(board_name="host", flash_dir=None):
         try:
             modem.step(100)
         except KeyboardInterrupt:
-            log("stopped")
+            # (a constant, written as it is: the unix port raises Ctrl-C (SIGINT) where it
+            # lands, and one that lands in a collection leaves the heap locked)
+            sys.stderr.write("modem: stopped\n")
             return
         except EOFError:  # (a computer's pty, its other end closed; a UART never is)
             log("the line has gone: stopped")

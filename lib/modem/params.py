@@ -46,13 +46,13 @@ class Params:
         if self.busy is not None and self.busy(name, sock):
             raise ATError(SERVICE_RUNNING)
         old = self.values[name]
+        if (old[sock - 1] if sock else old) == value:
+            return  # flash wears: an unchanged value is not saved again
         if sock:
             new = list(old)
             new[sock - 1] = value
         else:
             new = value
-        if new == old:
-            return  # flash wears: an unchanged value is not saved again
         self.values[name] = new
         try:
             self.save_one(name)
@@ -132,7 +132,8 @@ class Params:
             t = r[schema.GROUP] == "T"
             try:
                 v = saved[name]
-                v = [_revalid(r, v[0]), _revalid(r, v[1])] if t else _revalid(r, v)
+                lim = schema.limits(name)
+                v = [_revalid(lim, v[0]), _revalid(lim, v[1])] if t else _revalid(lim, v)
             except (ATError, TypeError, IndexError, ValueError, KeyError):
                 v = r[schema.DEFAULT]  # absent or not legal: the default
                 if t:
@@ -173,20 +174,21 @@ class Params:
             self.journal = _JOURNAL_MAX  # still there: no record after old ones, ever
 
     def line(self, name, shown, sock=0):
-        """One display line: #NAME: value, #NAME: id,value, or the spec's #FTPTYPE = I."""
+        """One display line, bytes: #NAME: value, #NAME: id,value, or the spec's #FTPTYPE = I.
+        (Bytes: a str made on the way is looked up among the interned names; and few
+        formats: each bytes constant is an object in the heap unless the code is frozen.)"""
         r = schema.PARAMS[name]  # the row's text: prefix first, kind third (no split)
         v = self.values[name]
         k = r[2]
+        c = 43 if r.startswith("+") else 35  # the prefix, + or #, for %c
         if sock:
             v = v[sock - 1]
-            if k in "SHAM":
-                return '%s%s: %d,"%s"' % (r[0], shown, sock, v)
-            return "%s%s: %d,%s" % (r[0], shown, sock, fmt(k, v))
-        if k in "SHAM":
-            return '%s%s: "%s"' % (r[0], shown, v)
         if k == "T":
-            return "%s%s = %s" % (r[0], shown, v)
-        return "%s%s: %s" % (r[0], shown, fmt(k, v))
+            return b"%c%s = %s" % (c, shown.encode(), v.encode())
+        if k in "SHAM":
+            return b'%c%s: %s"%s"' % (c, shown.encode(), b"%d," % sock if sock else b"",
+                                      v.encode())
+        return b"%c%s: %s%s" % (c, shown.encode(), b"%d," % sock if sock else b"", fmt(k, v))
 
 
 def _defaults():
@@ -208,12 +210,11 @@ def _json(items, gen):
 
 
 def fmt(k, v):
-    """A value as the displays show it; k: its kind letter."""
-    if k in "SHAM":
-        return '"' + v + '"'
+    """A value that is not text (a number, a UTC offset) as the displays show it, bytes;
+    k: its kind letter."""
     if k == "U":
-        return "-0,%d" % -v[1] if v[1] < 0 else "%d,%d" % (v[0], v[1])
-    return str(v)
+        return b"-0,%d" % -v[1] if v[1] < 0 else b"%d,%d" % v
+    return b"%d" % v
 
 
 # ---- the commands ----
@@ -229,10 +230,10 @@ def at_param(m, name, op, args):
         return
     if op == ACT:
         raise ATError(ERROR)
-    per_socket = schema.PARAMS[shown][-1] == "T"  # (the row's text: its group last)
+    per_socket = schema.PARAMS[shown].endswith("T")  # (the row's text: its group last)
     if op == GET:
         if per_socket:  # both sockets' lines, in one write
-            m.info(p.line(shown, shown, 1) + "\r\n" + p.line(shown, shown, 2))
+            m.info(b"%s\r\n%s" % (p.line(shown, shown, 1), p.line(shown, shown, 2)))
         else:
             m.info(p.line(shown, shown))
         return
@@ -277,17 +278,19 @@ def socket_id(args):
 
 # ---- checking values ----
 
-def _revalid(row, v):
-    if row[schema.KIND] == "U":
-        return parse(row, [("-0" if v[1] < 0 else str(v[0]), False), (str(abs(v[1])), False)])
-    if isinstance(v, str) != (row[schema.KIND] in "SHTAM"):
+def _revalid(lim, v):
+    """A saved value checked again against its kind and limits (schema.limits)."""
+    if lim[0] == "U":
+        return parse(lim, [("-0" if v[1] < 0 else str(v[0]), False), (str(abs(v[1])), False)])
+    if isinstance(v, str) != (lim[0] in "SHTAM"):
         raise ValueError
-    return parse(row, [(str(v), True)])
+    return parse(lim, [(str(v), True)])
 
 
-def parse(row, args):
-    """The value that args (a list of (text, quoted)) give for row, or ATError(36929)."""
-    k = row[schema.KIND]
+def parse(lim, args):
+    """The value that args (a list of (text, quoted)) give for a parameter of kind and
+    limits lim (schema.limits), or ATError(36929)."""
+    k, lo, hi = lim
     for a in args:
         if not a[0] and not a[1]:  # "=" or "," with no value after it
             raise ATError(BAD_PARAMETER)
@@ -296,7 +299,7 @@ def parse(row, args):
             raise ATError(BAD_PARAMETER)
         h = number(args[0][0], True)
         m = number(args[1][0], False) if len(args) == 2 else 0
-        if not row[schema.LO] <= h <= row[schema.HI] or not 0 <= m <= 59:
+        if not lo <= h <= hi or not 0 <= m <= 59:
             raise ATError(BAD_PARAMETER)
         if h == 0 and args[0][0].strip()[:1] == "-":
             m = -m  # -0,30: half an hour behind UTC, kept as (0, -30)
@@ -305,7 +308,7 @@ def parse(row, args):
         raise ATError(BAD_PARAMETER)
     text = args[0][0]
     if k == "S" or k == "H" or k == "M":
-        if len(text) > row[schema.LO] or not (
+        if len(text) > lo or not (
                 host(text) if k == "H" else printable(
                     text.replace("\r", " ").replace("\n", " ") if k == "M" else text)):
             raise ATError(BAD_PARAMETER)
@@ -326,7 +329,7 @@ def parse(row, args):
         if v not in schema.BAUDS:
             raise ATError(BAD_PARAMETER)
         return v
-    if not row[schema.LO] <= v <= row[schema.HI] or (k == "D" and v % 20):
+    if not lo <= v <= hi or (k == "D" and v % 20):
         raise ATError(BAD_PARAMETER)
     return v
 

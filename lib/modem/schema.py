@@ -12,9 +12,11 @@ GPRS, F FTP, T TCP (one value per socket), S SNTP, U UDP, I PING, M mail, L TLS,
 physical layer (GSM dialling, kept for hosts that set it), X extension or GSM setting
 (never in VALL). A row is a string (one object each, its text in flash with the frozen
 code, where a tuple would be made in the heap when the code is loaded from a ROMFS or a
-file), split when the limits or the default are wanted: row(name); prefix (first), kind
-(third) and group (last) are single letters at fixed places, read in place by the commands
-that only show a value.
+file; bytes would be an object in the heap there too). Its prefix (first) and group (last)
+are tested in place (startswith, endswith): a str's character is a new str, which
+MicroPython looks up among its interned names, the dearest step of a get. A set takes the
+kind and limits out of the row (limits(name)); row(name) gives the whole row split, the
+default as its value.
 """
 from .compat import const
 
@@ -141,12 +143,11 @@ def find(name):
 
 
 def limits(name):
-    """A parameter's row split as far as its limits: [prefix, kind, lo, hi, the rest] (what
-    a set checks a value against: one split less than row())."""
-    r = PARAMS[name].split(",", 4)
-    r[LO] = int(r[LO])
-    r[HI] = int(r[HI])
-    return r
+    """A parameter's kind (its letter) and limits (lo, hi): what a set checks a value
+    against, taken out of its row (no split: a list and a string for every field)."""
+    r = PARAMS[name]
+    i = r.find(",", 4)
+    return r[2], int(r[4:i]), int(r[i + 1:r.find(",", i + 1)])
 
 
 def row(name):
