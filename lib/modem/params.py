@@ -19,6 +19,17 @@ from .store import MAX_JOURNAL, OK, Store
 # this many records.
 _JOURNAL_MAX = const(32)
 
+# The kinds' letters (schema.py) as schema.limits gives them: ints
+_A = const(65)
+_B = const(66)
+_D = const(68)
+_H = const(72)
+_M = const(77)
+_P = const(80)
+_S = const(83)
+_T = const(84)
+_U = const(85)
+
 
 class Params:
     def __init__(self, folder, name="params.gpx"):
@@ -280,21 +291,21 @@ def socket_id(args):
 
 def _revalid(lim, v):
     """A saved value checked again against its kind and limits (schema.limits)."""
-    if lim[0] == "U":
+    if lim[0] == _U:
         return parse(lim, [("-0" if v[1] < 0 else str(v[0]), False), (str(abs(v[1])), False)])
-    if isinstance(v, str) != (lim[0] in "SHTAM"):
+    if isinstance(v, str) != (lim[0] in b"SHTAM"):
         raise ValueError
     return parse(lim, [(str(v), True)])
 
 
 def parse(lim, args):
-    """The value that args (a list of (text, quoted)) give for a parameter of kind and
-    limits lim (schema.limits), or ATError(36929)."""
+    """The value that args (a list of (text, quoted)) give for a parameter of kind (an int)
+    and limits lim (schema.limits), or ATError(36929)."""
     k, lo, hi = lim
     for a in args:
         if not a[0] and not a[1]:  # "=" or "," with no value after it
             raise ATError(BAD_PARAMETER)
-    if k == "U":
+    if k == _U:
         if not 1 <= len(args) <= 2:
             raise ATError(BAD_PARAMETER)
         h = number(args[0][0], True)
@@ -307,29 +318,29 @@ def parse(lim, args):
     if len(args) != 1:
         raise ATError(BAD_PARAMETER)
     text = args[0][0]
-    if k == "S" or k == "H" or k == "M":
+    if k == _S or k == _H or k == _M:
         if len(text) > lo or not (
-                host(text) if k == "H" else printable(
-                    text.replace("\r", " ").replace("\n", " ") if k == "M" else text)):
+                host(text) if k == _H else printable(
+                    text.replace("\r", " ").replace("\n", " ") if k == _M else text)):
             raise ATError(BAD_PARAMETER)
         return text
-    if k == "A":
+    if k == _A:
         if not quad(text):
             raise ATError(BAD_PARAMETER)
         return text
-    if k == "T":
+    if k == _T:
         t = text.upper()
         if t != "A" and t != "I":
             raise ATError(BAD_PARAMETER)
         return t
-    if k == "P" and not 1 <= len(text) <= 5:
+    if k == _P and not 1 <= len(text) <= 5:
         raise ATError(BAD_PARAMETER)
     v = number(text, False)
-    if k == "B":
+    if k == _B:
         if v not in schema.BAUDS:
             raise ATError(BAD_PARAMETER)
         return v
-    if not lo <= v <= hi or (k == "D" and v % 20):
+    if not lo <= v <= hi or (k == _D and v % 20):
         raise ATError(BAD_PARAMETER)
     return v
 

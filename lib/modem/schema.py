@@ -15,8 +15,8 @@ code, where a tuple would be made in the heap when the code is loaded from a ROM
 file; bytes would be an object in the heap there too). Its prefix (first) and group (last)
 are tested in place (startswith, endswith): a str's character is a new str, which
 MicroPython looks up among its interned names, the dearest step of a get. A set takes the
-kind and limits out of the row (limits(name)); row(name) gives the whole row split, the
-default as its value.
+kind (as an int) and limits out of the row (limits(name)); row(name) gives the whole row
+split, the default as its value.
 """
 from .compat import const
 
@@ -143,11 +143,12 @@ def find(name):
 
 
 def limits(name):
-    """A parameter's kind (its letter) and limits (lo, hi): what a set checks a value
-    against, taken out of its row (no split: a list and a string for every field)."""
-    r = PARAMS[name]
-    i = r.find(",", 4)
-    return r[2], int(r[4:i]), int(r[i + 1:r.find(",", i + 1)])
+    """A parameter's kind (its letter, as an int) and limits (lo, hi): what a set checks a
+    value against, taken out of its row as bytes (no split; a str's slice would be looked
+    up among the interned names, a bytes' is not)."""
+    r = PARAMS[name].encode()
+    i = r.find(b",", 4)
+    return r[2], int(r[4:i]), int(r[i + 1:r.find(b",", i + 1)])
 
 
 def row(name):
