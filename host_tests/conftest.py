@@ -37,6 +37,13 @@ class Line:
             raise AssertionError("no %r in %r" % (marker, data))
         return data
 
+    def rest(self, tail, marker, timeout=10):
+        """What follows a data stream's ETX, up to marker: tail (what the reads of the stream
+        brought after it) and, while that is only the start of marker, the rest of it."""
+        if len(tail) < len(marker) and marker.startswith(tail):
+            tail += self.read_until(marker[len(tail):], timeout)
+        return tail
+
     def close(self):
         self.s.close()
 

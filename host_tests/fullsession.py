@@ -128,8 +128,7 @@ def _ftp(line, root, port, size):
         got_digest, n, tail = read_dle_stream(lambda: line.s.read(max(1, line.s.in_waiting)))
         if (got_digest, n) != (digest, size):
             raise Failed("FTPGET mode %d: %d of %d bytes, or not the same" % (mode, n, size))
-        if len(tail) < len(OK):
-            tail += line.read_until(OK, timeout=10)
+        tail = line.rest(tail, OK)
         if tail != OK:
             raise Failed("FTPGET mode %d end: %r" % (mode, tail))
 

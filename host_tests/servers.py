@@ -506,14 +506,15 @@ service imap-login {{
 
 
 class Vsftpd(Daemon):
-    """Debian's vsftpd (`make servers` installs it) on 127.0.0.1 with explicit FTPS required
-    on the control and data connections, run in the foreground from a folder of its own:
-    anonymous login (its system user ftp, which the package adds), files read from the
-    top folder and uploads into up/. strict: vsftpd's defaults, require_ssl_reuse (a data
-    connection must take up the control connection's TLS session) and strict_ssl_read_eof
-    (an upload must end with the client's close_notify); else both off. stop() it."""
+    """Debian's vsftpd (`make servers` installs it) on 127.0.0.1, run in the foreground from a
+    folder of its own: anonymous login (its system user ftp, which the package adds), files
+    read from the top folder and uploads into up/. With cert and key, explicit FTPS
+    required on the control and data connections; strict: vsftpd's defaults,
+    require_ssl_reuse (a data connection must take up the control connection's TLS session)
+    and strict_ssl_read_eof (an upload must end with the client's close_notify); else both
+    off. Without, plain FTP. stop() it."""
 
-    def __init__(self, cert, key, strict=True):
+    def __init__(self, cert=None, key=None, strict=True):
         import pwd
         import random
 
@@ -530,8 +531,9 @@ class Vsftpd(Daemon):
         base = random.randrange(20000, 32000, 50)
         conf = os.path.join(self.dir, "vsftpd.conf")
         with open(conf, "w") as f:
-            f.write(VSFTPD_CONF.format(dir=self.dir, port=self.port, lo=base, hi=base + 49,
-                                       cert=cert, key=key, strict="YES" if strict else "NO"))
+            f.write(VSFTPD_CONF.format(dir=self.dir, port=self.port, lo=base, hi=base + 49))
+            if cert:
+                f.write(VSFTPD_TLS.format(cert=cert, key=key, strict="YES" if strict else "NO"))
         vsftpd = shutil.which("vsftpd") or "/usr/sbin/vsftpd"
         self._start([vsftpd, conf], self.port, "vsftpd")
 
@@ -558,11 +560,21 @@ local_enable=NO
 anon_root={dir}/root
 write_enable=YES
 anon_upload_enable=YES
+anon_other_write_enable=YES
 anon_umask=022
 ftp_username=ftp
 pasv_enable=YES
 pasv_min_port={lo}
 pasv_max_port={hi}
+seccomp_sandbox=NO
+isolate=NO
+isolate_network=NO
+secure_chroot_dir={dir}/empty
+xferlog_enable=NO
+vsftpd_log_file={dir}/log
+dual_log_enable=YES
+"""
+VSFTPD_TLS = """\
 ssl_enable=YES
 allow_anon_ssl=YES
 force_anon_logins_ssl=YES
@@ -572,13 +584,6 @@ rsa_private_key_file={key}
 ssl_ciphers=HIGH
 require_ssl_reuse={strict}
 strict_ssl_read_eof={strict}
-seccomp_sandbox=NO
-isolate=NO
-isolate_network=NO
-secure_chroot_dir={dir}/empty
-xferlog_enable=NO
-vsftpd_log_file={dir}/log
-dual_log_enable=YES
 """
 
 

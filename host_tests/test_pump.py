@@ -229,6 +229,47 @@ def test_peer_close_sends_all_its_data_then_one_lone_etx(line, net):
     assert drain_fd(slave) == b"0123456\x10\x10654321\x10\x03123456\x03"
 
 
+def test_the_session_ends_in_the_pass_that_writes_its_lone_etx(line, net):
+    """Once the lone ETX is out there is nothing left to wait for: the pump returns at once,
+    not after a poll that waits a tick (100 ms before every FTPGET's OK, once)."""
+    from modem.wait import Wait
+
+    class Recorded:  # the pump's poller, each wait it asks for kept
+        def __init__(self, p):
+            self.p = p
+            self.waits = []
+
+        def register(self, obj, mask):
+            self.p.register(obj, mask)
+
+        def unregister(self, obj):
+            self.p.unregister(obj)
+
+        def ipoll(self, ms):
+            self.waits.append((ms, self.etx_out()))
+            return self.p.ipoll(ms)
+
+    port, slave = line
+    stream, peer = net
+    peer.sendall(b"data")
+    peer.close()
+    w = Wait()
+    rec = w.poller = Recorded(w.poller)
+    w._p = rec
+    out = bytearray()
+
+    def etx_out():
+        while select.select([slave], [], [], 0)[0]:
+            out.extend(os.read(slave, 100))
+        return out.endswith(b"\x03")
+
+    rec.etx_out = etx_out
+    pump = P.Pump(port, w)
+    assert pump.run(stream, 1, P.DOWN) == P.PEER_CLOSED
+    assert etx_out() and out == b"data\x03"
+    assert not [ms for ms, after_etx in rec.waits if after_etx], rec.waits
+
+
 def test_a_download_keeps_what_the_host_types_for_after_it(line, net):
     port, slave = line
     stream, peer = net

@@ -52,8 +52,7 @@ def test_16_mib_peer_to_host_with_every_byte_value(mp):
         line.s.timeout = 10
         digest, n, tail = read_dle_stream(lambda: line.s.read(max(1, line.s.in_waiting)))
         assert (digest, n) == (hashlib.sha256(payload).hexdigest(), SIZE)
-        if len(tail) < len(CLOSED):
-            tail += line.read_until(CLOSED)
+        tail = line.rest(tail, CLOSED)
         assert tail == CLOSED
     finally:
         peer.stop()

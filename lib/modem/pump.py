@@ -348,11 +348,14 @@ class Pump:
                             progress = True
                         else:
                             lw = False
-                    elif end:
-                        return end
-                    elif etx and ua == ub:
-                        self.host_done = True
-                        return ESCAPE if escape else HOST_ETX
+                    # (the session ends in the pass that wrote its ETX: a pass more would
+                    # first wait a tick for sides that nobody wants any more)
+                    if etx_out or not (dlemode and (end or (etx and not up_on))):
+                        if end:
+                            return end
+                        if etx and ua == ub:
+                            self.host_done = True
+                            return ESCAPE if escape else HOST_ETX
                 now = ticks_ms()
                 if ticks_diff(now, next_tick) >= 0:
                     next_tick = ticks_add(now, _TICK_MS)
