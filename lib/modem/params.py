@@ -19,7 +19,7 @@ from .store import MAX_JOURNAL, OK, Store
 # this many records.
 _JOURNAL_MAX = const(32)
 
-# The kinds' letters (schema.py) as schema.limits gives them: ints
+# The kinds' letters (schema.py) read out of a row as bytes (schema.limits, line): ints
 _A = const(65)
 _B = const(66)
 _D = const(68)
@@ -186,20 +186,21 @@ class Params:
 
     def line(self, name, shown, sock=0):
         """One display line, bytes: #NAME: value, #NAME: id,value, or the spec's #FTPTYPE = I.
-        (Bytes: a str made on the way is looked up among the interned names; and few
-        formats: each bytes constant is an object in the heap unless the code is frozen.)"""
-        r = schema.PARAMS[name]  # the row's text: prefix first, kind third (no split)
+        (Bytes: a str made on the way is looked up among the interned names, even a
+        character of the row; and few formats: each bytes constant is an object in the
+        heap unless the code is frozen.)"""
+        r = schema.PARAMS[name].encode()  # the row: prefix first, kind third, as ints
         v = self.values[name]
         k = r[2]
-        c = 43 if r.startswith("+") else 35  # the prefix, + or #, for %c
         if sock:
             v = v[sock - 1]
-        if k == "T":
-            return b"%c%s = %s" % (c, shown.encode(), v.encode())
-        if k in "SHAM":
-            return b'%c%s: %s"%s"' % (c, shown.encode(), b"%d," % sock if sock else b"",
+        if k == _T:
+            return b"%c%s = %s" % (r[0], shown.encode(), v.encode())
+        if k in b"SHAM":
+            return b'%c%s: %s"%s"' % (r[0], shown.encode(), b"%d," % sock if sock else b"",
                                       v.encode())
-        return b"%c%s: %s%s" % (c, shown.encode(), b"%d," % sock if sock else b"", fmt(k, v))
+        return b"%c%s: %s%s" % (r[0], shown.encode(), b"%d," % sock if sock else b"",
+                                fmt(k, v))
 
 
 def _defaults():
@@ -222,8 +223,8 @@ def _json(items, gen):
 
 def fmt(k, v):
     """A value that is not text (a number, a UTC offset) as the displays show it, bytes;
-    k: its kind letter."""
-    if k == "U":
+    k: its kind letter (an int)."""
+    if k == _U:
         return b"-0,%d" % -v[1] if v[1] < 0 else b"%d,%d" % v
     return b"%d" % v
 
