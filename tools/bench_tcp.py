@@ -378,16 +378,14 @@ for i in range(sessions):
 SESSIONS = 2
 
 
-def heap_peer(size, payloads):
+def heap_peer(size, payloads, accepted):
     """Per connection: sends its payload while receiving `size` bytes, then closes;
-    (connection number, sha256 and length of what it received)."""
-    lock = threading.Lock()
-    count = [0]
+    (connection number, sha256 and length of what it received). The connection number is
+    its place in accepted (the peer's connections in the order it took them, which is the
+    order the pump script made them): not the order its thread happens to start in."""
 
     def run(c):
-        with lock:
-            k = count[0]
-            count[0] += 1
+        k = accepted.index(c)
         t = threading.Thread(target=c.sendall, args=(payloads[k],), daemon=True)
         t.start()
         got = []
@@ -418,7 +416,8 @@ def pump_heap(tmp):
         f.write(PUMP_HEAP_SCRIPT)
     ups = [os.urandom(HEAP_SIZE) for _ in range(SESSIONS)]
     downs = [os.urandom(HEAP_SIZE) for _ in range(SESSIONS)]
-    peer = TcpPeer(heap_peer(HEAP_SIZE, downs))
+    peer = TcpPeer(None)
+    peer.behaviour = heap_peer(HEAP_SIZE, downs, peer.conns)  # (nothing connects before)
     master, slave = os.openpty()
     tty.setraw(slave)
     os.set_blocking(master, False)
