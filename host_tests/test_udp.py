@@ -13,12 +13,20 @@ CLOSED = b"\r\nOk_Info_SocketClosed\r\n\r\nOK\r\n"
 ETX = b"\x03"
 
 
+# The ports free_udp_port has handed out (to the modem, which binds them later): never a
+# peer's, which would take one from under it between its test's commands.
+_GIVEN = set()
+
+
 def udp_peer(addr="127.0.0.1"):
     """A UDP socket bound to a free port below the ephemeral range, 10 s timeout."""
     while True:
+        port = random.randrange(20000, 32768)
+        if port in _GIVEN:
+            continue
         s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         try:
-            s.bind((addr, random.randrange(20000, 32768)))
+            s.bind((addr, port))
         except OSError:
             s.close()
             continue
@@ -30,6 +38,7 @@ def free_udp_port():
     s = udp_peer()
     port = s.getsockname()[1]
     s.close()
+    _GIVEN.add(port)
     return port
 
 

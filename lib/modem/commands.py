@@ -11,7 +11,7 @@ for the extensions (group X), which keep their own.
 from . import schema
 from .atparse import ACT, SET
 from .codes import ERROR, ATError
-from .params import at_param
+from .params import at_param, param
 
 # name: "modem.<module>.<handler>". The handler is looked up the first time it runs, and kept
 # here in place of its name. (Whole paths: short strings would be interned, one more name
@@ -125,7 +125,7 @@ def lookup(name):
     first time (and kept); None for a name the modem does not know."""
     h = TABLE.get(name)
     if h is None:
-        r = schema.PARAMS.get(schema.find(name[1:]))  # the row: group last, prefix first
+        r = schema.PARAMS.get(param(name))  # the row: group last, prefix first
         if r is None or (r.endswith("X") and r.startswith("+") != name.startswith("+")):
             return None
         return at_param

@@ -231,12 +231,27 @@ def fmt(k, v):
 
 # ---- the commands ----
 
+# The last command name param() was asked about, and the parameter it stands for: a command
+# is looked up (commands.lookup) and then run (at_param) under the same name, one find for
+# both. (A name always stands for the same parameter: the memo is never wrong, only missed.)
+_memo = [None, None]
+
+
+def param(name):
+    """The parameter a command name (its prefix first: #APNSERV, +EGNTPWAIT) stands for, or
+    None."""
+    if name is not _memo[0]:
+        _memo[1] = schema.find(name[1:])
+        _memo[0] = name
+    return _memo[1]
+
+
 def at_param(m, name, op, args):
     """AT#<param>? and AT#<param>=... of every parameter of the schema (docs/decisions.md
     section 2). Per-socket ones take the socket id first; one argument that is a bare id
     is a get of that socket, any other one argument a set of socket 1 (the one-socket
     dialect of the stack's first versions: AT#TCPPORT=2000, AT#TCPSERV="host")."""
-    shown = schema.find(name[1:])
+    shown = param(name)
     p = m.params
     if op == TEST:
         return
