@@ -8,6 +8,7 @@ import time
 
 import pytest
 
+from conftest import CODE_HEAP
 from ftpserver import PASSWORD, USER, Pyftpd, Scripted
 from servers import BAD_NAME, dle_decode_at, dle_encode, free_port
 
@@ -512,7 +513,7 @@ def mp_modem(tmp_path, heap):
 def test_e2e_16_mib_each_way_under_micropython(tmp_path, root, srv, mode):
     payload = bytes(range(256)) * (SIZE // 256)
     digest = hashlib.sha256(payload).hexdigest()
-    s, line = mp_modem(tmp_path, "128K")  # code in the heap (make deploy), as on a board
+    s, line = mp_modem(tmp_path, CODE_HEAP)  # code in the heap (make deploy), as on a board
     try:
         for cmd in ('AT#FTPSERV="127.0.0.1"', "AT#FTPPORT=%d" % srv.port,
                     'AT#FTPUN="%s"' % USER, 'AT#FTPPW="%s"' % PASSWORD, "AT#FTPMODE=%d" % mode,

@@ -10,11 +10,11 @@ import time
 import pytest
 
 import sim
-from conftest import MICROPYTHON, Line, attach
+from conftest import CODE_HEAP, MICROPYTHON, Line, attach
 from servers import TcpPeer, dle_decode_at, dle_encode
 from soakrec import soak
 
-HEAP = "128K"  # the MicroPython heap with the code in it (make deploy)
+HEAP = CODE_HEAP  # the MicroPython heap with the code in it (make deploy)
 BAUD = 115200
 # each way, in `make test`: about 16 s with the slow peer. It must be more than the buffers on
 # the way hold (BUFFERED), or the host is never held back and there is nothing to check.

@@ -5,7 +5,7 @@ import signal
 import subprocess
 import sys
 
-from conftest import ROOT, Line, start
+from conftest import CODE_HEAP, ROOT, Line, start
 
 
 def test_wind_13_is_the_first_thing_on_the_line_then_ready(runtime, tmp_path):
@@ -91,8 +91,8 @@ def test_the_modem_stops_on_sigint_when_started_with_sigint_ignored(runtime, tmp
     assert s.stop() == 0  # not -9: killed when it did not stop; not -2: died of it
 
 
-def test_every_answer_at_64k_heap_including_vall(tmp_path):
-    s = start("micropython", tmp_path / "flash", heap="128K")
+def test_every_answer_with_the_code_in_the_heap_including_vall(tmp_path):
+    s = start("micropython", tmp_path / "flash", heap=CODE_HEAP)
     line = Line(s.name)
     try:
         line.cmd("ATE0")

@@ -8,9 +8,10 @@ import time
 from ftpserver import PASSWORD, USER, Pyftpd
 from servers import TcpPeer, dle_encode, echo
 from soakrec import soak
+from conftest import CODE_HEAP
 from test_pressure import faults, heaps, open_fds, probed_modem
 
-HEAP = "128K"  # the MicroPython heap with the code in it (make deploy)
+HEAP = CODE_HEAP  # the MicroPython heap with the code in it (make deploy)
 CYCLES, SOAK_CYCLES = 200, 10000
 TRANSFERS, SOAK_TRANSFERS = 20, 1000
 # bytes the heap may move over the sessions once warmed up: what moves with the heap's layout

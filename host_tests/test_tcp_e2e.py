@@ -4,7 +4,7 @@ import socket
 
 import pytest
 
-from conftest import finish, online
+from conftest import CODE_HEAP, finish, online
 from servers import TcpPeer, dle_encode, free_port, read_dle_stream, sink, source
 
 WAITING = b"\r\nOk_Info_WaitingForData\r\n"
@@ -14,7 +14,7 @@ SIZE = 16 * 1024 * 1024
 
 @pytest.fixture
 def mp(tmp_path):
-    s, line = online("micropython", tmp_path / "flash", heap="128K")
+    s, line = online("micropython", tmp_path / "flash", heap=CODE_HEAP)
     yield s, line
     finish(s, line)
 

@@ -202,6 +202,17 @@ class Params:
         return b"%c%s: %s%s" % (r[0], shown.encode(), b"%d," % sock if sock else b"",
                                 fmt(k, v))
 
+    def both(self, name):
+        """A per-socket parameter's two display lines in one piece (its get, AT#TCPPORT?):
+        one row read and one format for both. (The TCP group holds numbers and hosts.)"""
+        r = schema.PARAMS[name].encode()
+        v = self.values[name]
+        n = name.encode()
+        if r[2] in b"SHAM":
+            return b'%c%s: 1,"%s"\r\n%c%s: 2,"%s"' % (r[0], n, v[0].encode(), r[0], n,
+                                                     v[1].encode())
+        return b"%c%s: 1,%d\r\n%c%s: 2,%d" % (r[0], n, v[0], r[0], n, v[1])
+
 
 def _defaults():
     """(name, default value) of every parameter (a list of two for the per-socket ones)."""
@@ -260,7 +271,7 @@ def at_param(m, name, op, args):
     per_socket = schema.PARAMS[shown].endswith("T")  # (the row's text: its group last)
     if op == GET:
         if per_socket:  # both sockets' lines, in one write
-            m.info(b"%s\r\n%s" % (p.line(shown, shown, 1), p.line(shown, shown, 2)))
+            m.info(p.both(shown))
         else:
             m.info(p.line(shown, shown))
         return
