@@ -79,10 +79,20 @@ def probed_modem(tmp_path, heap=HEAP, baud=BAUD):
     return s, line
 
 
-def heaps(s):
-    """Bytes in use after each data session so far, from the probe's log lines."""
-    return [int(x.split(": ")[2].split()[0]) for x in s.lines
-            if x.startswith("modem: heap after session:")]
+def heaps(s, sessions=0, timeout=10):
+    """Bytes in use after each data session so far, from the probe's log lines. The log
+    comes by a pipe and a thread of the sim's: its line for a session can come after the
+    answers on the line that followed it. So, given the number of sessions, wait (up to
+    timeout) for that many; and a modem that has stopped has all its log read first."""
+    if s.proc.poll() is not None:
+        s.reader.join(timeout)
+    t = time.time() + timeout
+    while True:
+        got = [int(x.split(": ")[2].split()[0]) for x in s.lines
+               if x.startswith("modem: heap after session:")]
+        if len(got) >= sessions or time.time() > t:
+            return got
+        time.sleep(0.01)
 
 
 def faults(s):
@@ -230,7 +240,7 @@ def pressure(tmp_path, size, heap=HEAP, baud=BAUD):
             figures[name] = f
         assert line.cmd("AT") == b"\r\nOK\r\n"
         figures["fds"] = (fds0, open_fds(s))
-        figures["heaps"] = heaps(s)
+        figures["heaps"] = heaps(s, 3)
         figures["boot"] = [x for x in s.lines if x.startswith("modem: heap:")]
         figures["faults"] = faults(s)
         return figures
