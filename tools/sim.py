@@ -252,6 +252,7 @@ class Sim:
         self._stopping.set()
         for r in self.relays:
             r.thread.join(2)
+        self.reader.join(5)  # the log read to its end: what a caller reads of it is whole
         for fd in (self.master, self.slave) + self._inner:
             try:
                 os.close(fd)
