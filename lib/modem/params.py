@@ -19,7 +19,7 @@ from .store import MAX_JOURNAL, OK, Store
 # this many records.
 _JOURNAL_MAX = const(32)
 
-# The kinds' letters (schema.py) read out of a row as bytes (schema.limits, line): ints
+# The kinds' letters (schema.py) read out of a row as bytes (parse, line): ints
 _A = const(65)
 _B = const(66)
 _D = const(68)
@@ -53,7 +53,7 @@ class Params:
         """Set a parameter from command arguments: 36929 and no change on a bad value. A
         change is saved at once; a save that fails in any way (the flash, the heap) changes
         nothing: the value in use stays the saved one (49155)."""
-        value = parse(schema.limits(name), args)
+        value = parse(schema.PARAMS[name].encode(), args)
         if self.busy is not None and self.busy(name, sock):
             raise ATError(SERVICE_RUNNING)
         old = self.values[name]
@@ -143,8 +143,8 @@ class Params:
             t = r[schema.GROUP] == "T"
             try:
                 v = saved[name]
-                lim = schema.limits(name)
-                v = [_revalid(lim, v[0]), _revalid(lim, v[1])] if t else _revalid(lim, v)
+                b = schema.PARAMS[name].encode()
+                v = [_revalid(b, v[0]), _revalid(b, v[1])] if t else _revalid(b, v)
             except (ATError, TypeError, IndexError, ValueError, KeyError):
                 v = r[schema.DEFAULT]  # absent or not legal: the default
                 if t:
@@ -316,25 +316,26 @@ def socket_id(args):
 
 # ---- checking values ----
 
-def _revalid(lim, v):
-    """A saved value checked again against its kind and limits (schema.limits)."""
-    if lim[0] == _U:
-        return parse(lim, [("-0" if v[1] < 0 else str(v[0]), False), (str(abs(v[1])), False)])
-    if isinstance(v, str) != (lim[0] in b"SHTAM"):
+def _revalid(r, v):
+    """A saved value checked again against its row r (as bytes)."""
+    if r[2] == _U:
+        return parse(r, [("-0" if v[1] < 0 else str(v[0]), False), (str(abs(v[1])), False)])
+    if isinstance(v, str) != (r[2] in b"SHTAM"):
         raise ValueError
-    return parse(lim, [(str(v), True)])
+    return parse(r, [(str(v), True)])
 
 
-def parse(lim, args):
-    """The value that args (a list of (text, quoted)) give for a parameter of kind (an int)
-    and limits lim (schema.limits), or ATError(36929)."""
-    k, lo, hi = lim
+def parse(r, args):
+    """The value that args (a list of (text, quoted)) give for a parameter of row r (its text
+    as bytes: the kind r[2], an int; the limits schema.bounds(r)), or ATError(36929)."""
+    k = r[2]
     for a in args:
         if not a[0] and not a[1]:  # "=" or "," with no value after it
             raise ATError(BAD_PARAMETER)
     if k == _U:
         if not 1 <= len(args) <= 2:
             raise ATError(BAD_PARAMETER)
+        lo, hi = schema.bounds(r)
         h = number(args[0][0], True)
         m = number(args[1][0], False) if len(args) == 2 else 0
         if not lo <= h <= hi or not 0 <= m <= 59:
@@ -346,7 +347,7 @@ def parse(lim, args):
         raise ATError(BAD_PARAMETER)
     text = args[0][0]
     if k == _S or k == _H or k == _M:
-        if len(text) > lo or not (
+        if len(text) > schema.bounds(r)[0] or not (  # (lo: the longest)
                 host(text) if k == _H else printable(
                     text.replace("\r", " ").replace("\n", " ") if k == _M else text)):
             raise ATError(BAD_PARAMETER)
@@ -367,6 +368,7 @@ def parse(lim, args):
         if v not in schema.BAUDS:
             raise ATError(BAD_PARAMETER)
         return v
+    lo, hi = schema.bounds(r)
     if not lo <= v <= hi or (k == _D and v % 20):
         raise ATError(BAD_PARAMETER)
     return v

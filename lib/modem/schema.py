@@ -12,11 +12,12 @@ GPRS, F FTP, T TCP (one value per socket), S SNTP, U UDP, I PING, M mail, L TLS,
 physical layer (GSM dialling, kept for hosts that set it), X extension or GSM setting
 (never in VALL). A row is a string (one object each, its text in flash with the frozen
 code, where a tuple would be made in the heap when the code is loaded from a ROMFS or a
-file; bytes would be an object in the heap there too). Its prefix (first) and group (last)
-are tested in place (startswith, endswith): a str's character is a new str, which
-MicroPython looks up among its interned names, the dearest step of a get. A set takes the
-kind (as an int) and limits out of the row (limits(name)); row(name) gives the whole row
-split, the default as its value.
+file; bytes would be an object in the heap there too). A row's character or slice is a new
+str, which MicroPython looks up among all its interned names, the dearest step of a get:
+the commands test a row's prefix (first) and group (last) in place (startswith, endswith),
+and where they want its letters or limits they read it as bytes (PARAMS[name].encode():
+the kind r[2], an int; bounds(r)). row(name) gives the whole row split, the default as its
+value.
 """
 from .compat import const
 
@@ -142,13 +143,12 @@ def find(name):
     return ALIASES.get(name)
 
 
-def limits(name):
-    """A parameter's kind (its letter, as an int) and limits (lo, hi): what a set checks a
-    value against, taken out of its row as bytes (no split; a str's slice would be looked
-    up among the interned names, a bytes' is not)."""
-    r = PARAMS[name].encode()
+def bounds(r):
+    """(lo, hi) of a row as bytes (PARAMS[name].encode(): a str's slices would be looked up
+    among the interned names, a bytes' are not). A pair: one block of MicroPython's heap,
+    where three would take two, and an allocation of more than a block is the dear kind."""
     i = r.find(b",", 4)
-    return r[2], int(r[4:i]), int(r[i + 1:r.find(b",", i + 1)])
+    return int(r[4:i]), int(r[i + 1:r.find(b",", i + 1)])
 
 
 def row(name):
