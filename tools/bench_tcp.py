@@ -423,13 +423,15 @@ def pump_heap(tmp):
     os.set_blocking(master, False)
     env = dict(os.environ, MICROPYPATH=BUILD, BENCH_PEER_PORT=str(peer.port),
                BENCH_SESSIONS=str(SESSIONS))
-    proc = subprocess.Popen([MICROPYTHON, "-X", "heapsize=" + HEAP, script], stdin=master,
-                            stdout=master, stderr=subprocess.PIPE, env=env, close_fds=True)
-    line = None
+    # The host's line open before the pump can write to it: pyserial empties what waits on
+    # a line it opens, and the pump starts on the peer's bytes as soon as it says ready.
+    line = open_line(os.ttyname(slave))
+    proc = None
     try:
+        proc = subprocess.Popen([MICROPYTHON, "-X", "heapsize=" + HEAP, script], stdin=master,
+                                stdout=master, stderr=subprocess.PIPE, env=env, close_fds=True)
         if proc.stderr.readline().strip() != b"ready":
             raise Broken("the pump script did not start: %r" % proc.stderr.read())
-        line = open_line(os.ttyname(slave))
         fd = line.fileno()
         carry = b""  # the next session's first bytes, read with this one's last
         for i in range(SESSIONS):
@@ -459,9 +461,8 @@ def pump_heap(tmp):
             raise Broken("the pump script said: " + out)
         return figures
     finally:
-        if line is not None:
-            line.close()
-        if proc.poll() is None:
+        line.close()
+        if proc is not None and proc.poll() is None:
             proc.kill()
             proc.wait()
         peer.stop()
