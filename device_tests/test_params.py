@@ -88,6 +88,25 @@ class ParamTest(unittest.TestCase):
         self.assertEqual(self.r.send("AT#DLEMODE?"),
                          b"\r\n#DLEMODE: 1,1\r\n#DLEMODE: 2,0\r\n" + OK)
 
+    def test_a_per_socket_get_is_the_two_lines_of_its_display(self):
+        # Params.both (one format for both sockets) against Params.line, the displays' own,
+        # for every per-socket parameter and for a kind both() leaves to line() (a UTC offset)
+        from modem import schema
+
+        for cmd in ('AT#TCPSERV=2,"peer.example"', "AT#TCPPORT=2,2101", "AT#DLEMODE=2,0",
+                    "AT#TCPTXDELAY=2,40", "AT#TCPTLS=2,1"):
+            self.assertEqual(self.r.send(cmd), OK, cmd)
+        p = self.r.modem.params
+        tcp = [n for n in schema.PARAMS if schema.PARAMS[n].endswith("T")]
+        self.assertTrue(len(tcp) >= 5, tcp)
+        for n in tcp:
+            self.assertEqual(p.both(n), p.line(n, n, 1) + b"\r\n" + p.line(n, n, 2), n)
+        p.values["EGNTPUTC"] = [(1, 0), (0, -30)]  # (not per socket: made so, for the fallback)
+        try:
+            self.assertEqual(p.both("EGNTPUTC"), b"+EGNTPUTC: 1,1,0\r\n+EGNTPUTC: 2,-0,30")
+        finally:
+            p.values["EGNTPUTC"] = (0, 0)
+
     def test_tcptxdelay_is_a_multiple_of_20_up_to_32760(self):
         for v in ("0", "20", "32760"):
             self.assertEqual(self.r.send("AT#TCPTXDELAY=1," + v), OK)

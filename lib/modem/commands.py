@@ -114,15 +114,11 @@ def names():
     return list(TABLE)
 
 
-def known(name):
-    """True for a command name as atparse gives it (E, &F, #VALL, +CMEE): one of the table,
-    or a parameter under its prefix (or the other one, but for the extensions)."""
-    return lookup(name) is not None
-
-
 def lookup(name):
-    """The function that runs a command name as atparse gives it, its module imported the
-    first time (and kept); None for a name the modem does not know."""
+    """The function that runs a command name as atparse gives it (E, &F, #VALL, +CMEE): one
+    of the table, or a parameter under its prefix (or the other one, but for the
+    extensions); its module imported the first time (and kept). None for a name the modem
+    does not know."""
     h = TABLE.get(name)
     if h is None:
         r = schema.PARAMS.get(param(name))  # the row: group last, prefix first

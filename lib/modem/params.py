@@ -29,6 +29,8 @@ _P = const(80)
 _S = const(83)
 _T = const(84)
 _U = const(85)
+_QUOTED = b"SHAM"  # the kinds a display shows in quotes
+_NUMBERS = b"NPDB"  # the kinds whose value is one integer
 
 
 class Params:
@@ -196,22 +198,24 @@ class Params:
             v = v[sock - 1]
         if k == _T:
             return b"%c%s = %s" % (r[0], shown.encode(), v.encode())
-        if k in b"SHAM":
-            return b'%c%s: %s"%s"' % (r[0], shown.encode(), b"%d," % sock if sock else b"",
-                                      v.encode())
-        return b"%c%s: %s%s" % (r[0], shown.encode(), b"%d," % sock if sock else b"",
-                                fmt(k, v))
+        sid = b"%d," % sock if sock else b""
+        if k in _QUOTED:
+            return b'%c%s: %s"%s"' % (r[0], shown.encode(), sid, v.encode())
+        return b"%c%s: %s%s" % (r[0], shown.encode(), sid, fmt(k, v))
 
     def both(self, name):
         """A per-socket parameter's two display lines in one piece (its get, AT#TCPPORT?):
-        one row read and one format for both. (The TCP group holds numbers and hosts.)"""
+        one row read and one format for both where the kind is text or one integer (the
+        TCP group's are); line()'s two lines for any other."""
         r = schema.PARAMS[name].encode()
         v = self.values[name]
         n = name.encode()
-        if r[2] in b"SHAM":
+        if r[2] in _QUOTED:
             return b'%c%s: 1,"%s"\r\n%c%s: 2,"%s"' % (r[0], n, v[0].encode(), r[0], n,
                                                      v[1].encode())
-        return b"%c%s: 1,%d\r\n%c%s: 2,%d" % (r[0], n, v[0], r[0], n, v[1])
+        if r[2] in _NUMBERS:
+            return b"%c%s: 1,%d\r\n%c%s: 2,%d" % (r[0], n, v[0], r[0], n, v[1])
+        return self.line(name, name, 1) + b"\r\n" + self.line(name, name, 2)
 
 
 def _defaults():

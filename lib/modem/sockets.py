@@ -1,6 +1,6 @@
 """What TCP, UDP, FTP and the mail share: the busy check, name resolution, connecting,
 listening, peers' addresses, how a data session ends, and a server's control connection
-read a line at a time (line, reply, command, quit)."""
+read a line at a time (line, reply, command, bye)."""
 import socket
 
 from . import codes
