@@ -199,6 +199,45 @@ class DleTest(unittest.TestCase):
             f(b"XY", 2, memoryview(dst), 8)
             self.assertEqual(dst, b"....abc.XY")
 
+    def test_take_copies_a_line_up_to_a_control_byte_a_repeat_or_a_full_buffer(self):
+        for f in (dle.take, dlepy.take):
+            line = bytearray(8)
+            x = f(b"AT#X=1\r\nAT", (0 << 16) | 10, line, 0)
+            self.assertEqual((x >> 16, x & 0xFFFF), (6, 6))  # stopped before the CR
+            self.assertEqual(line[:6], b"AT#X=1")
+            x = f(b"xx\xffab\x7fc", (2 << 16) | 7, line, 1)  # from 2; byte 255 is no control
+            self.assertEqual((x >> 16, x & 0xFFFF), (5, 4))  # stopped before the DEL
+            self.assertEqual(line[:4], b"A\xffab")
+            x = f(b"a/", 2, line, 0)  # the / after an A: stopped before it (A/)
+            self.assertEqual((x >> 16, x & 0xFFFF), (1, 1))
+            x = f(b"/", 1, line, 1)
+            self.assertEqual((x >> 16, x & 0xFFFF), (0, 1))
+            x = f(b"x/", 2, line, 0)  # after anything else: taken
+            self.assertEqual((x >> 16, x & 0xFFFF), (2, 2))
+            x = f(b"0123456789", 10, line, 3)  # the buffer is full at 8
+            self.assertEqual((x >> 16, x & 0xFFFF), (5, 8))
+            self.assertEqual(line, b"x/a01234")
+            x = f(b"abc", (3 << 16) | 3, line, 0)  # nothing left
+            self.assertEqual(x, (3 << 16) | 0)
+
+    def test_take_of_the_viper_equals_the_twin_on_random_lines(self):
+        if not dle.VIPER:
+            self.skipTest("no viper here: dle's functions are dlepy's")
+        src = bytearray(40)
+        l1, l2 = bytearray(16), bytearray(16)
+        seed = 88172645
+        for _ in range(20000):
+            seed = _rand(seed, src, 40)
+            for i in range(0, 40, 3):  # mostly printable, some controls, some A/
+                src[i] = 32 + src[i] % 95 if src[i] & 64 else src[i] % 48
+            src[seed % 40] = 47
+            i = seed % 7
+            k = (seed >> 8) % 17
+            l1[0] = l2[0] = 97 if seed & 1 else 98
+            x = dle.take(src, (i << 16) | 40, l1, k)
+            if x != dlepy.take(src, (i << 16) | 40, l2, k) or l1 != l2:
+                self.fail("differ on %r from %d, k %d" % (bytes(src), i, k))
+
     def test_no_allocation_over_10000_calls(self):
         try:
             mem_alloc = gc.mem_alloc

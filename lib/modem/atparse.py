@@ -72,7 +72,7 @@ def parse(s):
             elif end == j:
                 yield name, ACT, []
             else:
-                op, a = _op(s[j:end])
+                op, a = operation(s[j:end])
                 yield name, op, a
             i = end + 1 if end < n else n
         elif c == _AMP or _letter(c):
@@ -103,6 +103,25 @@ def parse(s):
             raise ATError(ERROR)
 
 
+def extended(s):
+    """Where the name ends in a line that is one extended command (AT#NAME..., AT+NAME...:
+    no ';' in it, no space before the name), what parse would yield alone; 0 for any other
+    line (parse it). The name's letters are not checked: a name with any other byte in it
+    is no command's (ERROR, as parse answers a line that goes on past its name with
+    anything but an operation)."""
+    n = len(s)
+    if n < 4 or (s[2] != _HASH and s[2] != _PLUS) or s[3] == _SP or b";" in s:
+        return 0
+    j = s.find(_EQ, 3)  # (finds are C loops: the name's bytes are not walked in Python)
+    if j < 0:
+        j = n
+    i = s.find(_QMARK, 3, j)
+    if i >= 0:
+        j = i
+    i = s.find(_SP, 3, j)
+    return j if i < 0 else i
+
+
 def _end(s, i):
     """Where the extended command starting at i ends: at ';' outside quotes, or the end."""
     q = False
@@ -119,7 +138,9 @@ def _end(s, i):
     return n
 
 
-def _op(t):
+def operation(t):
+    """What follows an extended command's name: (ACT, []), (GET, []), (TEST, []) or (SET,
+    its arguments), or ATError(ERROR)."""
     t = t.strip()
     if not t:
         return ACT, []

@@ -8,7 +8,7 @@ kept. Parameters need no row: every name and alias of schema.PARAMS is handled b
 params.at_param, under its own prefix or the other one (liberal in what we accept), but
 for the extensions (group X), which keep their own.
 """
-from . import schema
+from .schema import PARAMS
 from .atparse import ACT, SET
 from .codes import ERROR, ATError
 from .params import at_param, param
@@ -121,7 +121,7 @@ def lookup(name):
     does not know."""
     h = TABLE.get(name)
     if h is None:
-        r = schema.PARAMS.get(param(name))  # the row: group last, prefix first
+        r = PARAMS.get(param(name))  # the row: group last, prefix first
         if r is None or (r.endswith("X") and r.startswith("+") != name.startswith("+")):
             return None
         return at_param

@@ -16,9 +16,10 @@ A line (the board's UART, the unix port's pty, a test's) has:
   set_baud(baud)        change the line speed (no-op where there is none)
 """
 from . import commands
-from .atparse import ACT, GET, parse
+from .atparse import ACT, GET, extended, operation, parse
 from .codes import ERROR, INTERNAL, ATError, final
 from .compat import POLLIN, POLLOUT, const, ticks_diff, ticks_ms, tidy, trace
+from .dle import take
 
 LINE_MAX = const(256)
 _RX = const(256)
@@ -38,6 +39,7 @@ TEXT_MAX = const(4096)  # take_text keeps this much (a CA certificate's PEM, a b
 _WRITE_GIVEUP_MS = const(2000)
 PENDING_MAX = const(1024)  # typed ahead while a command runs; more waits on the line
 _WIND_READY = const(8)  # AT+WIND's bit: +WIND: 4 once the modem is ready
+_SPAN = const(16384)  # dle.take's span (longer data is taken a byte at a time)
 _HANGUP = const(6)  # what session_tick returns when the host dropped DTR (pump.run)
 
 
@@ -119,6 +121,15 @@ class Modem:
         if not isinstance(text, bytes):
             text = text.encode()
         self.write((b"\r\n%s\r\n" if self._first else b"%s\r\n") % text)
+        self._first = False
+
+    def info_lines(self, out):
+        """Lines of an information response (a list of bytes, used up here), in one write,
+        framed as info() frames them: one join, no copy of it."""
+        if self._first:
+            out.insert(0, b"")
+        out.append(b"")
+        self.write(b"\r\n".join(out))
         self._first = False
 
     def result(self, text):
@@ -255,11 +266,19 @@ class Modem:
         line = self._line
         k = self._n  # (in a local while the bytes are taken: one store at the end)
         n = len(data)
-        for i in range(n):
-            c = data[i]
+        i = 0
+        while i < n:
+            if n < _SPAN:  # a run of bytes that are not control bytes, copied by the codec
+                x = take(data, (i << 16) | n, line, k)
+                i = x >> 16
+                k = x & 0xFFFF
+                if i == n:
+                    break
+            c = data[i]  # what stopped it: a control byte, A/, a line too long
             if c >= 32 and c != _DEL:
                 if k >= LINE_MAX:
                     self._overflow = True
+                    i += 1
                     continue
                 line[k] = c
                 k += 1
@@ -282,6 +301,7 @@ class Modem:
                 self.result("OK")
                 return i + 1
             # any other control byte is noise: not part of any command
+            i += 1
         self._n = k
         self._echo(data, n)
         return -1
@@ -328,18 +348,29 @@ class Modem:
             # the modem does not know, runs nothing (ERROR). Then its commands run in
             # order; the first that fails gives the answer and the rest do not run, while
             # those before it have run (V.250 5.2.1).
-            # The usual line, one extended command read or run bare (AT#VSTATE, AT#APNSERV?),
+            # The usual line, one extended command (AT#VSTATE, AT#APNSERV?, AT#TCPPORT=1,80),
             # is taken as it is and run at once: what atparse would make of it, without its
-            # walk (and no arguments: an empty tuple, made once). Anything else (an argument,
-            # a space, a second command) goes through atparse.
-            if len(text) > 3 and (text[2] == _HASH or text[2] == _PLUS) and not (
-                    b"=" in text or b" " in text or b";" in text or b'"' in text):
-                get = text[-1] == _QMARK
-                name = (text[2:-1] if get else text[2:]).upper().decode()
+            # generator (a bare read or run: no arguments, an empty tuple, made once).
+            # Anything else (a space before the name, a ';', a basic command) goes
+            # through atparse.
+            j = extended(text)
+            if j:
+                name = text[2:j].upper().decode()
                 h = commands.lookup(name)
                 if h is None:
                     raise ATError(ERROR)
-                if h(self, name, GET if get else ACT, ()):
+                n = len(text)
+                if j == n:
+                    op = ACT
+                    a = ()
+                elif j == n - 1 and text[j] == _QMARK:
+                    op = GET
+                    a = ()
+                elif text.count(b'"', j) & 1:
+                    raise ATError(ERROR)  # a quote left open
+                else:
+                    op, a = operation(text[j:])
+                if h(self, name, op, a):
                     return  # it printed its own final result
             else:
                 # The first commands are kept from the check (a line has one or two as a

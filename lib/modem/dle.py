@@ -24,7 +24,13 @@ mask7(buf, n): clear the top bit of buf[0:n] in place (FTPTYPE A uploads, spec 3
 put(src, n, dst, off): copy src[0:n] to dst[off:off + n] (no memoryview of dst at off is
     made: the pump's data path allocates nothing). src and dst must not overlap.
 
-decode/spread/mask7/put are the viper versions where the runtime has viper (MicroPython on
+take(src, span, dst, k) -> int: the command line's printable run (core.Modem._scan): the
+    bytes of src from i to n (span = i << 16 | n, n under 16384) copied to dst from k on
+    while they are not control bytes (under 32, or 127) and dst has room; it stops before
+    a control byte, and before a "/" that would be dst[1] after an "A" or "a" (A/, the
+    repeat). Returns (where it stopped in src << 16) | the new k.
+
+decode/spread/mask7/put/take are the viper versions where the runtime has viper (MicroPython on
 the boards and the unix port), else their pure-Python twins from dlepy (same signatures and
 results; a board never loads them); VIPER says which (modem.main logs it when it is the
 twins).
@@ -134,8 +140,24 @@ if micropython is not None:
                 d[off + i] = s[i]
                 i += 1
 
+        @micropython.viper
+        def take(src, span: int, dst, k: int) -> int:
+            s = ptr8(src)
+            d = ptr8(dst)
+            i = span >> 16
+            n = span & 0xFFFF
+            m = int(len(dst))
+            while i < n and k < m:
+                c = s[i]
+                if c < 32 or c == 127 or (c == 47 and k == 1 and (d[0] | 32) == 97):
+                    break
+                d[k] = c
+                k += 1
+                i += 1
+            return (i << 16) | k
+
         VIPER = True
     except (AttributeError, SyntaxError, NotImplementedError):
         pass
 if not VIPER:  # CPython (tests, the simulator): the twins
-    from .dlepy import decode, mask7, put, spread  # noqa: F401, F811
+    from .dlepy import decode, mask7, put, spread, take  # noqa: F401, F811

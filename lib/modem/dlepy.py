@@ -75,3 +75,17 @@ def mask7(buf, n):
 def put(src, n, dst, off):
     for i in range(n):
         dst[off + i] = src[i]
+
+
+def take(src, span, dst, k):
+    i = span >> 16
+    n = span & 0xFFFF
+    m = len(dst)
+    while i < n and k < m:
+        c = src[i]
+        if c < 32 or c == 127 or (c == 47 and k == 1 and dst[0] | 32 == 97):
+            break
+        dst[k] = c
+        k += 1
+        i += 1
+    return (i << 16) | k

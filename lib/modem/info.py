@@ -26,16 +26,13 @@ _IDENT = {"I": _ALL, "I0": _ALL, "I3": ("REVISION",), "+CGMI": ("MANUFACTURER",)
 
 
 def _block(m, table, sock=0):
-    """A display's lines, in one write."""
+    """A display's lines, in one write (table: the names shown, schema's)."""
     line = m.params.line
+    rows = schema.PARAMS
     out = []
-    for item in table.split(" "):
-        c = item.find(":")  # parameter:printed name (VTCP's TCPPOINT)
-        if c > 0:
-            out.append(line(item[:c], item[c + 1:], sock))
-        else:
-            out.append(line(item, item, sock))
-    m.info(b"\r\n".join(out))
+    for name in table:  # (an alias: its parameter, shown under the alias)
+        out.append(line(name if name in rows else schema.ALIASES[name], name, sock))
+    m.info_lines(out)
 
 
 def display(m, name, op, args):

@@ -7,6 +7,7 @@ import json
 import os
 
 from . import schema
+from .schema import PARAMS  # (one global lookup, not two: the commands' hot path)
 from .atparse import ACT, GET, TEST
 from .codes import BAD_PARAMETER, ERROR, SAVE_FAILED, SERVICE_RUNNING, ATError
 from .compat import const, loads
@@ -55,7 +56,7 @@ class Params:
         """Set a parameter from command arguments: 36929 and no change on a bad value. A
         change is saved at once; a save that fails in any way (the flash, the heap) changes
         nothing: the value in use stays the saved one (49155)."""
-        value = parse(schema.PARAMS[name].encode(), args)
+        value = parse(PARAMS[name].encode(), args)
         if self.busy is not None and self.busy(name, sock):
             raise ATError(SERVICE_RUNNING)
         old = self.values[name]
@@ -140,12 +141,12 @@ class Params:
                     clean = False  # (a record that checks but does not parse: not ours)
                     break
             records = None
-        for name in schema.PARAMS:
+        for name in PARAMS:
             r = schema.row(name)
             t = r[schema.GROUP] == "T"
             try:
                 v = saved[name]
-                b = schema.PARAMS[name].encode()
+                b = PARAMS[name].encode()
                 v = [_revalid(b, v[0]), _revalid(b, v[1])] if t else _revalid(b, v)
             except (ATError, TypeError, IndexError, ValueError, KeyError):
                 v = r[schema.DEFAULT]  # absent or not legal: the default
@@ -189,25 +190,32 @@ class Params:
     def line(self, name, shown, sock=0):
         """One display line, bytes: #NAME: value, #NAME: id,value, or the spec's #FTPTYPE = I.
         (Bytes: a str made on the way is looked up among the interned names, even a
-        character of the row; and few formats: each bytes constant is an object in the
-        heap unless the code is frozen.)"""
-        r = schema.PARAMS[name].encode()  # the row: prefix first, kind third, as ints
+        character of the row. A format per shape, that a line of a display is one format
+        of at most three values: a bytes constant is an object in the heap unless the code
+        is frozen, but a tuple of four is two of the heap's blocks, and a number formatted
+        apart one more allocation.)"""
+        r = PARAMS[name].encode()  # the row: prefix first, kind third, as ints
         v = self.values[name]
         k = r[2]
         if sock:
             v = v[sock - 1]
         if k == _T:
             return b"%c%s = %s" % (r[0], shown.encode(), v.encode())
-        sid = b"%d," % sock if sock else b""
+        if sock:
+            if k in _QUOTED:
+                return b'%c%s: %d,"%s"' % (r[0], shown.encode(), sock, v.encode())
+            return b"%c%s: %d,%s" % (r[0], shown.encode(), sock, fmt(k, v))
         if k in _QUOTED:
-            return b'%c%s: %s"%s"' % (r[0], shown.encode(), sid, v.encode())
-        return b"%c%s: %s%s" % (r[0], shown.encode(), sid, fmt(k, v))
+            return b'%c%s: "%s"' % (r[0], shown.encode(), v.encode())
+        if k in _NUMBERS:
+            return b"%c%s: %d" % (r[0], shown.encode(), v)
+        return b"%c%s: %s" % (r[0], shown.encode(), fmt(k, v))
 
     def both(self, name):
         """A per-socket parameter's two display lines in one piece (its get, AT#TCPPORT?):
         one row read and one format for both where the kind is text or one integer (the
         TCP group's are); line()'s two lines for any other."""
-        r = schema.PARAMS[name].encode()
+        r = PARAMS[name].encode()
         v = self.values[name]
         n = name.encode()
         if r[2] in _QUOTED:
@@ -220,7 +228,7 @@ class Params:
 
 def _defaults():
     """(name, default value) of every parameter (a list of two for the per-socket ones)."""
-    for name in schema.PARAMS:
+    for name in PARAMS:
         r = schema.row(name)
         d = r[schema.DEFAULT]
         yield name, [d, d] if r[schema.GROUP] == "T" else d
@@ -272,7 +280,7 @@ def at_param(m, name, op, args):
         return
     if op == ACT:
         raise ATError(ERROR)
-    per_socket = schema.PARAMS[shown].endswith("T")  # (the row's text: its group last)
+    per_socket = PARAMS[shown].endswith("T")  # (the row's text: its group last)
     if op == GET:
         if per_socket:  # both sockets' lines, in one write
             m.info(p.both(shown))
@@ -288,7 +296,9 @@ def at_param(m, name, op, args):
         else:
             m.info(p.line(shown, shown, int(args[0][0])))
         return
-    p.set(shown, socket_id(args[:1]), args[1:])
+    if args[0][0] not in ("1", "2"):  # (socket_id's check, without a slice to give it)
+        raise ATError(BAD_PARAMETER)
+    p.set(shown, int(args[0][0]), args[1:])
 
 
 def at_z(m, name, op, args):
