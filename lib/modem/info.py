@@ -6,18 +6,39 @@ from .codes import BAD_PARAMETER, ERROR, ATError
 from .compat import heap
 from .params import socket_id
 
-# The displays of one block (docs/decisions.md section 3): name -> the schema's table.
-_BLOCKS = {"#VGPRS": schema.VGPRS, "#VFTP": schema.VFTP, "#VWLAN": schema.VWLAN,
-           "#VDNS": schema.VDNS, "#VPHY": schema.VPHY, "#VUDP": schema.VUDP,
-           "#VPING": schema.VPING, "#VSMTP": schema.VSMTP, "#VMAIL1": schema.VMAIL1,
-           "#VMAIL2": schema.VMAIL2, "#VMAIL3": schema.VMAIL3, "#VPOP3": schema.VPOP3}
+# Displays: the names shown, in the spec's order (docs/decisions.md section 3); a name that
+# is an alias shows its parameter under it (VTCP prints TCPPOINT, in its own order: spec
+# 4.5.2; VALL's TCP blocks TCPPORT). Tuples of names: no split at each display (each piece
+# of a split string is a new str, looked up among the interned names). Here, not in schema:
+# loaded with the first display (a tuple is an object in the heap unless the code is frozen).
+VGPRS = ("APNPW", "APNSERV", "APNUN", "GPRSMODE", "GPRSCID")
+VFTP = ("FTPGETFILENAME", "FTPGETPATH", "FTPMODE", "FTPPORT", "FTPPUTFILENAME", "FTPPUTPATH",
+        "FTPPW", "FTPSERV", "FTPTYPE", "FTPUN")
+VTCP = ("DLEMODE", "TCPSERV", "TCPPOINT", "TCPTXDELAY")
+VALL_TCP = ("DLEMODE", "TCPPORT", "TCPSERV", "TCPTXDELAY")
+VSNTP = ("EGNTPPORT", "EGNTPUTC", "EGNTPWAIT")
+VUDP = ("UDPPORT", "UDPSERV", "UDPTXDELAY")
+VPING = ("PINGDELAY", "PINGNUM", "PINGREMOTE")
+VSMTP = ("SMTPSERV", "SMTPPORT", "SMTPUN", "SMTPPW", "SMTPAUTH", "DOMAIN", "SENDERNAME",
+         "SENDERADDR")
+VMAIL1 = ("REC1", "CCREC1", "SUBJ1", "BODY1")
+VMAIL2 = ("REC2", "CCREC2", "SUBJ2", "BODY2")
+VMAIL3 = ("REC3", "CCREC3", "SUBJ3", "BODY3")
+VPOP3 = ("POP3SERV", "POP3PORT", "POP3UN", "POP3PW", "POP3HEADERMODE")
+VDNS = ("DNSSERV1", "DNSSERV2")
+VPHY = ("CALLSCREENNUM", "PPPMODE", "DIALN1", "DIALN2", "DIALSELECT", "REDIALCOUNT")
+VWLAN = ("WLANSSID", "WLANPW")  # an extension: never in VALL
+
+# The displays of one block (docs/decisions.md section 3): name -> its table.
+_BLOCKS = {"#VGPRS": VGPRS, "#VFTP": VFTP, "#VWLAN": VWLAN, "#VDNS": VDNS, "#VPHY": VPHY,
+           "#VUDP": VUDP, "#VPING": VPING, "#VSMTP": VSMTP, "#VMAIL1": VMAIL1,
+           "#VMAIL2": VMAIL2, "#VMAIL3": VMAIL3, "#VPOP3": VPOP3}
 # What VALL shows after the version, each block after an empty line: (table, socket).
 # The spec's blocks first, as it shows them; then the Wavecom stack's (DNS, the physical
 # layer, UDP, PING, mail), so that a host that counts the spec's lines finds them where they were.
-_VALL = ((schema.VGPRS, 0), (schema.VFTP, 0), (schema.VALL_TCP, 1), (schema.VALL_TCP, 2),
-         (schema.VSNTP, 0), (schema.VDNS, 0), (schema.VPHY, 0), (schema.VUDP, 0),
-         (schema.VPING, 0), (schema.VSMTP, 0), (schema.VMAIL1, 0), (schema.VMAIL2, 0),
-         (schema.VMAIL3, 0), (schema.VPOP3, 0))
+_VALL = ((VGPRS, 0), (VFTP, 0), (VALL_TCP, 1), (VALL_TCP, 2), (VSNTP, 0), (VDNS, 0),
+         (VPHY, 0), (VUDP, 0), (VPING, 0), (VSMTP, 0), (VMAIL1, 0), (VMAIL2, 0), (VMAIL3, 0),
+         (VPOP3, 0))
 # Identification: the board's attributes each command prints.
 _ALL = ("MANUFACTURER", "MODEL", "REVISION")
 _IDENT = {"I": _ALL, "I0": _ALL, "I3": ("REVISION",), "+CGMI": ("MANUFACTURER",),
@@ -26,7 +47,7 @@ _IDENT = {"I": _ALL, "I0": _ALL, "I3": ("REVISION",), "+CGMI": ("MANUFACTURER",)
 
 
 def _block(m, table, sock=0):
-    """A display's lines, in one write (table: the names shown, schema's)."""
+    """A display's lines, in one write (table: the names shown, as above)."""
     line = m.params.line
     rows = schema.PARAMS
     out = []
@@ -45,10 +66,10 @@ def display(m, name, op, args):
 def vtcp(m, name, op, args):
     """AT#VTCP: both sockets; AT#VTCP=id: one."""
     if op == SET:
-        _block(m, schema.VTCP, socket_id(args))
+        _block(m, VTCP, socket_id(args))
     elif op == ACT:
-        _block(m, schema.VTCP, 1)
-        _block(m, schema.VTCP, 2)
+        _block(m, VTCP, 1)
+        _block(m, VTCP, 2)
     else:
         raise ATError(ERROR)
 

@@ -114,28 +114,6 @@ GROUP = const(5)
 
 BAUDS = (1200, 2400, 4800, 9600, 19200, 38400, 57600, 115200, 230400, 460800, 921600)
 
-# Displays: the names shown, in the spec's order (docs/decisions.md section 3); a name that
-# is an alias shows its parameter under it (VTCP prints TCPPOINT, in its own order: spec
-# 4.5.2; VALL's TCP blocks TCPPORT). Tuples of names: no split at each display (each piece
-# of a split string is a new str, looked up among the interned names).
-VGPRS = ("APNPW", "APNSERV", "APNUN", "GPRSMODE", "GPRSCID")
-VFTP = ("FTPGETFILENAME", "FTPGETPATH", "FTPMODE", "FTPPORT", "FTPPUTFILENAME", "FTPPUTPATH",
-        "FTPPW", "FTPSERV", "FTPTYPE", "FTPUN")
-VTCP = ("DLEMODE", "TCPSERV", "TCPPOINT", "TCPTXDELAY")
-VALL_TCP = ("DLEMODE", "TCPPORT", "TCPSERV", "TCPTXDELAY")
-VSNTP = ("EGNTPPORT", "EGNTPUTC", "EGNTPWAIT")
-VUDP = ("UDPPORT", "UDPSERV", "UDPTXDELAY")
-VPING = ("PINGDELAY", "PINGNUM", "PINGREMOTE")
-VSMTP = ("SMTPSERV", "SMTPPORT", "SMTPUN", "SMTPPW", "SMTPAUTH", "DOMAIN", "SENDERNAME",
-         "SENDERADDR")
-VMAIL1 = ("REC1", "CCREC1", "SUBJ1", "BODY1")
-VMAIL2 = ("REC2", "CCREC2", "SUBJ2", "BODY2")
-VMAIL3 = ("REC3", "CCREC3", "SUBJ3", "BODY3")
-VPOP3 = ("POP3SERV", "POP3PORT", "POP3UN", "POP3PW", "POP3HEADERMODE")
-VDNS = ("DNSSERV1", "DNSSERV2")
-VPHY = ("CALLSCREENNUM", "PPPMODE", "DIALN1", "DIALN2", "DIALSELECT", "REDIALCOUNT")
-VWLAN = ("WLANSSID", "WLANPW")  # an extension: never in VALL
-
 SOCKETS = (1, 2)
 
 
