@@ -394,11 +394,12 @@ def parse(r, args):
 
 def number(text, signed):
     """A decimal integer of at most 6 digits; a sign only when signed."""
-    b = text.strip().encode()
-    body = b[1:] if signed and b and b[0] in b"-+" else b
-    if not body or len(body) > 6 or not (min(body) >= 48 and max(body) <= 57):
+    t = text.strip()
+    if signed and t[:1] in ("-", "+"):
+        t = t[1:]
+    if not t.isdigit() or len(t) > 6:  # (not empty; digits only: the line is ASCII)
         raise ATError(BAD_PARAMETER)
-    return int(b)
+    return int(text)
 
 
 def printable(text):
