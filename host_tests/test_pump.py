@@ -528,9 +528,22 @@ def test_send_etx_after_abort_completes_a_cut_escape_pair():
     assert bytes(port.out) == b"a\x10\x10\x03"
 
 
-def pump_under_micropython(size, *args):
+def paced(send, data, chunk):
+    """data sent chunk bytes at a time, each on its own (a slow host's or peer's)."""
+    for i in range(0, len(data), chunk):
+        mv = memoryview(data)[i:i + chunk]
+        while mv:
+            try:
+                mv = mv[send(mv):]
+            except BlockingIOError:
+                time.sleep(0.001)
+        time.sleep(0.0003)
+
+
+def pump_under_micropython(size, *args, chunk=0):
     """device_tests/pump_e2e.py under the unix port (HEAP=64K) between the pty and a TCP
-    peer: size bytes each way, sha256 equal, the session ended by the peer; its stderr."""
+    peer: size bytes each way, sha256 equal, the session ended by the peer; its stderr.
+    chunk: the host and the peer send that many bytes at a time, a while apart."""
     srv = socket.socket()
     srv.bind(("127.0.0.1", 0))
     srv.listen(1)
@@ -551,9 +564,13 @@ def pump_under_micropython(size, *args):
         host_data = payload(size)
         peer_data = payload(size)
         expect_host_rx = enc(peer_data) + b"\x03"
-        host_tx = Bg(write_all_fd, slave, enc(host_data))
+        if chunk:  # (the host's chunks cut escape pairs too: the decoder carries them)
+            host_tx = Bg(paced, lambda b: os.write(slave, b), enc(host_data), chunk)
+            peer_tx = Bg(paced, peer.send, peer_data, chunk)
+        else:
+            host_tx = Bg(write_all_fd, slave, enc(host_data))
+            peer_tx = Bg(peer.sendall, peer_data)
         host_rx = Bg(read_fd, slave, len(expect_host_rx))
-        peer_tx = Bg(peer.sendall, peer_data)
         got = recv_n(peer, len(host_data))
         assert got[2] == len(host_data) and got[0] == sha(host_data)
         peer_tx.get()
@@ -593,4 +610,15 @@ def test_pump_under_micropython_allocates_nothing_per_chunk():
         pytest.skip("no micropython")
     small = int(pump_under_micropython(64 * 1024, "alloc").split("alloc ")[1].split()[0])
     big = int(pump_under_micropython(4 * MiB, "alloc").split("alloc ")[1].split()[0])
+    assert small <= 1024 and big <= small + 128, (small, big)
+
+
+def test_pump_under_micropython_allocates_nothing_per_slow_chunk():
+    """The same with a slow host and a slow peer (8 bytes at a time, each on its own; TCPTXDELAY
+    0): each chunk comes and goes whole between two polls, by the pump's fast lane. 4,096
+    chunks each way allocate what 512 do."""
+    if not os.path.exists(MPY):
+        pytest.skip("no micropython")
+    small = int(pump_under_micropython(4096, "alloc", "0", chunk=8).split("alloc ")[1].split()[0])
+    big = int(pump_under_micropython(32768, "alloc", "0", chunk=8).split("alloc ")[1].split()[0])
     assert small <= 1024 and big <= small + 128, (small, big)

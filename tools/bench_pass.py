@@ -116,7 +116,90 @@ def paced(modem, txdelay, size, gap, profile=False):
         peer.stop()
 
 
+def lines_per_chunk(root=None, count=200):
+    """Lines of the pump's own Python run per chunk (CPython, sys.settrace over pump.py), a
+    slow host's and a slow peer's 8-byte chunks in a TCP session (DLEMODE 1, TCPTXDELAY 0):
+    (host -> peer, peer -> host). The same bytecode is what a board runs for every chunk
+    of a slow line or peer. root: the project whose lib/ is measured (this one if None)."""
+    import importlib
+    import socket
+    import threading
+    import tty
+
+    lib = os.path.join(root or os.path.dirname(HERE), "lib")
+    sys.path.insert(0, lib)
+    for name in [n for n in sys.modules if n == "modem" or n.startswith("modem.")]:
+        del sys.modules[name]
+    pump = importlib.import_module("modem.pump")
+    compat = importlib.import_module("modem.compat")
+    sys.path.remove(lib)
+    here = pump.__file__
+    counts = []
+    for up in (True, False):
+        master, slave = os.openpty()
+        tty.setraw(master)
+        tty.setraw(slave)
+        a, b = socket.socketpair()
+        p = pump.Pump(compat.FdPort(master, master))
+        n = [0]
+
+        def tracer(frame, event, arg):
+            if frame.f_code.co_filename != here:
+                return None
+            if event == "line":
+                n[0] += 1
+            return tracer
+
+        def feed(fd=slave, sock=b, up=up):
+            time.sleep(0.2)
+            for _ in range(count):
+                if up:
+                    os.write(fd, b"abcdefgh")
+                else:
+                    sock.send(b"abcdefgh")
+                time.sleep(0.003)
+            time.sleep(0.05)
+            if up:
+                os.write(fd, b"\x03")
+            else:
+                sock.close()
+
+        got = []
+
+        def drain(fd=slave, sock=b, up=up):
+            while True:
+                try:
+                    d = sock.recv(65536) if up else os.read(fd, 65536)
+                except OSError:
+                    return
+                if not d or (not up and d.endswith(b"\x03")):
+                    return
+                got.append(len(d))
+
+        threads = [threading.Thread(target=feed), threading.Thread(target=drain)]
+        for t in threads:
+            t.start()
+        sys.settrace(tracer)
+        try:
+            p.run(compat.Stream(a), 1, pump.BOTH)
+        finally:
+            sys.settrace(None)
+        if up:
+            b.shutdown(socket.SHUT_WR)
+        for t in threads:
+            t.join(10)
+        counts.append(n[0] / count)
+        for x in (a, b):
+            x.close()
+        os.close(master)
+        os.close(slave)
+    return counts
+
+
 def main():
+    up, down = lines_per_chunk()
+    print("Lines of the pump's Python per 8-byte chunk (CPython, traced; what a board's"
+          " interpreter runs for each): host->peer %.1f, peer->host %.1f" % (up, down))
     with tempfile.TemporaryDirectory() as tmp:
         modem = B.Modem(tmp + "/flash")
         try:

@@ -431,26 +431,107 @@ class Pump:
                 if (sm or not hup) and sm != smm:
                     smm = sm
                     w.mask(spoll, sm)
-                for obj, ev in ipoll(ms):  # (the watchdog is fed at each tick above)
-                    if obj is spoll:
-                        if ev & (POLLIN | POLLHUP | POLLERR):
-                            sr = True
-                        if ev & (POLLOUT | POLLHUP | POLLERR):
-                            sw = True
-                        if ev & (POLLHUP | POLLERR) and not sm:
-                            # reported at every poll while the pump waits on the line:
-                            # not polled until wanted (the read finds its end then)
-                            hup = True
-                            w.want(spoll, 0)
-                            smm = -1
-                        continue
-                    if ev & (POLLHUP | POLLERR):
-                        raise EOFError()  # the line has gone (a pty's other end closed)
-                    if obj is lpoll and ev & POLLIN:
-                        lr = True
-                    if obj is lwpoll and ev & POLLOUT:
-                        lw = True
-                now = polled = ticks_ms()
+                # Steady (nothing owed either way, nothing held, no +, no end): the fast lane.
+                # A chunk that comes and goes whole between two polls (a short read of the
+                # line decoded and all written to the stream; a read of the stream short of
+                # the room, escaped and all written to the line) is moved right here, with no
+                # pass of the loop above: a slow host's or peer's every chunk is such a one.
+                # Anything else (a read that filled the room, a write that took less, a
+                # segment to hold, the host's ETX, the end, any other event, the tick) leaves
+                # the lane with the state as a pass would have left it, for the next pass.
+                steady = (ua == ub and da == db and ra == rb and not etx and not end
+                          and not plus and lo is None and not dgram)
+                while True:
+                    evs = ipoll(ms)  # (the watchdog is fed at each tick above)
+                    now = polled = ticks_ms()
+                    for obj, ev in evs:
+                        if steady and ev == POLLIN:
+                            if obj is lpoll and up_on and dlemode and sw:
+                                ua = ub = 0
+                                n = rx.readinto(mv, un) or 0
+                                short = n < un
+                                if short:  # (lr as it was: a stale True costs a read)
+                                    if txdelay_ms and n < _TRICKLE and trickle:
+                                        gather_t = ticks_add(now, gather)
+                                else:
+                                    lr = True
+                                    steady = False  # more on the line: the loop's turn
+                                trickle = n < _TRICKLE
+                                if n:
+                                    st[3] = 0
+                                    ub = dle.decode(mv, n, mv, st)
+                                    if st[1]:
+                                        etx = True
+                                        self._rest = mv[st[2]:n]
+                                        steady = False
+                                    elif txdelay_ms and short and ub < half:
+                                        hold_t = now  # a segment to hold: the loop's
+                                        steady = False
+                                    elif ub:
+                                        try:
+                                            ua = stream.write(mv, 0, ub) or 0
+                                        except OSError as e:
+                                            end = self._fail(e)
+                                        if ua:
+                                            stall_t = now
+                                        if ua < ub:
+                                            sw = False
+                                            steady = False
+                                continue
+                            if obj is spoll and dn_on and lw:
+                                try:
+                                    r = stream.readinto(dr, dn - slack)
+                                except OSError as e:
+                                    r = None
+                                    end = self._fail(e)
+                                    steady = False
+                                if r is None:
+                                    sr = False
+                                    continue
+                                stall_t = now
+                                sr = r == dn - slack
+                                if r == 0:
+                                    end = PEER_CLOSED
+                                    sr = True
+                                    steady = False
+                                    continue
+                                if dlemode:
+                                    x = dle.spread(mv, d0 + slack, r, d0)
+                                    ra = slack + (x >> 16)
+                                    rb = slack + r
+                                    da = 0
+                                    db = x & 0xFFFF
+                                else:
+                                    da = slack
+                                    db = slack + r
+                                da += tx.write(mv, d0 + da, db - da) or 0
+                                if da < db:
+                                    lw = False
+                                if da < db or ra < rb or sr:
+                                    steady = False
+                                continue
+                        steady = False
+                        if obj is spoll:
+                            if ev & (POLLIN | POLLHUP | POLLERR):
+                                sr = True
+                            if ev & (POLLOUT | POLLHUP | POLLERR):
+                                sw = True
+                            if ev & (POLLHUP | POLLERR) and not sm:
+                                # reported at every poll while the pump waits on the line:
+                                # not polled until wanted (the read finds its end then)
+                                hup = True
+                                w.want(spoll, 0)
+                                smm = -1
+                            continue
+                        if ev & (POLLHUP | POLLERR):
+                            raise EOFError()  # the line has gone (a pty's other end closed)
+                        if obj is lpoll and ev & POLLIN:
+                            lr = True
+                        if obj is lwpoll and ev & POLLOUT:
+                            lw = True
+                    ms = ticks_diff(next_tick, now)
+                    if not steady or ms <= 0:
+                        break
         finally:
             self._da = da
             self._db = db
