@@ -120,6 +120,44 @@ class DleTest(unittest.TestCase):
             # of both (up to 12 KB in one piece) on every call, even when they are equal.
             self.assertEqual(out[:n], src[:n], "round trip %d differs" % k)
 
+    def test_viper_equals_twin_on_long_inputs_at_every_alignment(self):
+        # The viper functions take four bytes at a time where none of them is special:
+        # inputs longer than a word, starting at every offset of one, DLEs and ETXs rare,
+        # common, and where a word's bytes borrow from one another (0x11, 0x04, 0x00).
+        if not dle.VIPER:
+            self.skipTest("no viper here: dle's functions are dlepy's")
+        src = bytearray(64)
+        a, b = bytearray(200), bytearray(200)
+        s1, s2 = dle.new_state(), dle.new_state()
+        seed = 1234567
+        for k in range(6000):
+            n = 4 + k % 60
+            seed = _rand(seed, src, n)
+            dense = k % 4
+            for i in range(n):
+                if dense == 1 and src[i] < 40:
+                    src[i] = (0x10, 0x03, 0x11, 0x04, 0x00, 0x0F)[src[i] % 6]
+                elif dense == 2 and src[i] & 1:
+                    src[i] = 0x10 if src[i] & 2 else 0x03
+            off = k % 8
+            for gap in (n + off, off + 1):  # room for every escape; for one
+                for i in range(200):
+                    a[i] = b[i] = 0
+                for i in range(n):
+                    a[gap + i] = b[gap + i] = src[i]
+                x = dle.spread(a, gap, n, off)
+                if x != dlepy.spread(b, gap, n, off) or a != b:
+                    self.fail("spread differs on %r at %d, %d" % (bytes(src[:n]), gap, off))
+            for pend in (0, 1):  # decoded in place from offset off, a DLE pending or not
+                for i in range(n):
+                    a[off + i] = b[off + i] = src[i]
+                s1[0] = s2[0] = pend
+                s1[3] = s2[3] = off
+                m1 = dle.decode(memoryview(a)[off:], n, a, s1)
+                m2 = dlepy.decode(memoryview(b)[off:], n, b, s2)
+                if m1 != m2 or a != b or s1 != s2:
+                    self.fail("decode differs on %r at %d, %d" % (bytes(src[:n]), off, pend))
+
     def _same(self, src, n):
         """viper and twin agree on src[0:n] (spread with room for all escapes and for one,
         and decode from a fresh state)."""

@@ -84,7 +84,26 @@ if micropython is not None:
                 p += 1
                 q += 1
             st[0] = 0
+            ones = uint(0x01010101)  # (the word constants made here: small ints)
+            high = ones << 7
+            dles = ones << 4
+            etxs = ones * 3
             while p < pe:
+                if not (p & 3):  # four at a time while none of them is a DLE or an ETX
+                    while p + 4 <= pe:
+                        w = uint(ptr32(p)[0])
+                        x = w ^ dles
+                        y = w ^ etxs
+                        if ((x - ones) & ~x | (y - ones) & ~y) & high:
+                            break
+                        ptr8(q)[0] = w
+                        ptr8(q)[1] = w >> 8
+                        ptr8(q)[2] = w >> 16
+                        ptr8(q)[3] = w >> 24
+                        p += 4
+                        q += 4
+                    if p >= pe:
+                        break
                 c = ptr8(p)[0]
                 p += 1
                 if c <= 0x10:  # most bytes are above both
@@ -110,7 +129,26 @@ if micropython is not None:
             p = a0 + uint(off)
             pe = p + uint(n)
             q = a0 + uint(base)
+            ones = uint(0x01010101)
+            high = ones << 7
+            dles = ones << 4
+            etxs = ones * 3
             while p < pe:
+                if not (p & 3):  # four at a time while none of them is a DLE or an ETX
+                    while p + 4 <= pe:
+                        w = uint(ptr32(p)[0])
+                        x = w ^ dles
+                        y = w ^ etxs
+                        if ((x - ones) & ~x | (y - ones) & ~y) & high:
+                            break
+                        ptr8(q)[0] = w  # (q never passes p: the word is read first)
+                        ptr8(q)[1] = w >> 8
+                        ptr8(q)[2] = w >> 16
+                        ptr8(q)[3] = w >> 24
+                        p += 4
+                        q += 4
+                    if p >= pe:
+                        break
                 c = ptr8(p)[0]
                 if c <= 0x10:
                     if c == 0x10 or c == 0x03:
