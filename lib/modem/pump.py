@@ -26,6 +26,9 @@ from .wait import Wait
 
 BUF_SIZE = const(2048)  # the pump's one buffer
 _HALF = const(1024)  # a two-way session: host -> peer in the first half, peer -> host after
+_EDGE = const(256)  # ... or a side's region, while only the other side is busy (run)
+_FAR = const(1792)  # BUF_SIZE - _EDGE
+_QUIET_MS = const(50)  # ... a side that brought nothing this long (run)
 _KEEP = const(256)  # a download: host bytes kept for after it (more waits on the line)
 _TICK_MS = const(100)  # tick() is called at least this often
 _RECHECK_MS = const(2)  # a busy loop asks the poller about the idle sides this often
@@ -136,16 +139,24 @@ class Pump:
         # The host's region is mv[0:un] (kept bytes, in a download), the peer's mv[d0:]
         # (none in an upload); ut, the second half of the host's, where more is read while
         # a segment is held; dr, the peer's after some room for escapes, where it is read.
-        # The two views are made once a session: every chunk is an offset in mv or in them.
+        # The views are made once a session: every chunk is an offset in mv or in them.
+        # A two-way stream (TCP) moves the edge between the regions (mode), while both are
+        # empty: a side whose other side has brought nothing for _QUIET_MS gets all but
+        # _EDGE bytes (a one-way flow reads and writes 1.5 to 1.75 KiB a call, not 1 KiB or
+        # less); while both bring bytes, each has its half.
+        split = up_on and dn_on and not dgram
         un = d0 = (_DGRAM_HOST if dgram else _HALF) if up_on and dn_on else (
             BUF_SIZE if up_on else _KEEP)
-        self._un = un
-        self._d0 = d0
         half = un - _DGRAM_MORE if dgram else un >> 1  # more is read onto held bytes up to it
         dn = BUF_SIZE - d0
         slack = _DGRAM_ROOM if dgram else dn >> 3
         ut = mv[half:un]
         dr = mv[d0 + slack:] if dn_on else None
+        mode = 1  # (split: 0, the peer's region large; 1, halves; 2, the host's large)
+        if split:
+            uts = (mv[_EDGE >> 1:_EDGE], ut, mv[_HALF >> 1:_FAR])
+            drs = (mv[_EDGE + ((BUF_SIZE - _EDGE) >> 3):], dr,
+                   mv[_FAR + ((BUF_SIZE - _FAR) >> 3):])
         ua = ub = 0  # host -> peer decoded bytes pending in mv: [ua, ub)
         da = db = 0  # peer -> host escaped bytes pending in mv[d0:]: [da, db)
         ra = rb = 0  # peer -> host raw bytes not escaped yet, in mv[d0:]: [ra, rb)
@@ -176,9 +187,25 @@ class Pump:
         guard = self.guard_ms
         plus = 0
         plus_t = quiet_t = stall_t = now
+        up_t = dn_t = now  # when the line, the stream last brought bytes (split)
         try:
             while True:
                 progress = False
+                if split and ua == ub and da == db and ra == rb and not plus and lo is None:
+                    # both empty: a side that brought nothing for a while leaves its room
+                    m = 2 if ticks_diff(now, dn_t) >= _QUIET_MS else (
+                        0 if ticks_diff(now, up_t) >= _QUIET_MS else 1)
+                    if m != mode:
+                        mode = m
+                        un = d0 = _HALF if m == 1 else (_FAR if m else _EDGE)
+                        # a segment held while under 512 bytes, as in halves, whatever the
+                        # mode (128 in the small region)
+                        half = _EDGE >> 1 if m == 0 else _HALF >> 1
+                        dn = BUF_SIZE - d0
+                        slack = dn >> 3
+                        ut = uts[m]
+                        dr = drs[m]
+                        ua = ub = da = db = ra = rb = 0
                 holding = (
                     txdelay_ms > 0
                     and ua == 0
@@ -250,6 +277,7 @@ class Pump:
                         trickle = n < _TRICKLE
                     if n:
                         progress = True
+                        up_t = now
                         if ub == 0:
                             hold_t = now
                         if dlemode:
@@ -321,6 +349,7 @@ class Pump:
                             if not dgram:  # (an empty datagram is not the end)
                                 end = PEER_CLOSED
                         else:
+                            dn_t = now
                             if r < dn - slack:
                                 sr = False
                             if dlemode:
@@ -458,6 +487,7 @@ class Pump:
                                     steady = False  # more on the line: the loop's turn
                                 trickle = n < _TRICKLE
                                 if n:
+                                    up_t = now
                                     st[3] = 0
                                     ub = dle.decode(mv, n, mv, st)
                                     if st[1]:
@@ -488,7 +518,7 @@ class Pump:
                                 if r is None:
                                     sr = False
                                     continue
-                                stall_t = now
+                                stall_t = dn_t = now
                                 sr = r == dn - slack
                                 if r == 0:
                                     end = PEER_CLOSED
@@ -533,6 +563,8 @@ class Pump:
                     if not steady or ms <= 0:
                         break
         finally:
+            self._un = un
+            self._d0 = d0
             self._da = da
             self._db = db
             self._ua = ua
