@@ -102,24 +102,30 @@ if micropython is not None:
                         ptr8(q)[3] = w >> 24
                         p += 4
                         q += 4
-                    if p >= pe:
-                        break
-                c = ptr8(p)[0]
-                p += 1
-                if c <= 0x10:  # most bytes are above both
-                    if c == 0x10:
-                        if p < pe:
-                            ptr8(q)[0] = ptr8(p)[0]
-                            q += 1
-                            p += 1
-                        else:
-                            st[0] = 1
-                        continue
-                    elif c == 0x03:
-                        st[1] = 1
-                        break
-                ptr8(q)[0] = c
-                q += 1
+                # then a byte at a time up to a word's start at least 16 bytes on (one
+                # test per byte, as a loop of bytes alone: dense DLEs cost no more)
+                pq = p + 19
+                pq -= pq & 3
+                if pq > pe:
+                    pq = pe
+                while p < pq:
+                    c = ptr8(p)[0]
+                    p += 1
+                    if c <= 0x10:  # most bytes are above both
+                        if c == 0x10:
+                            if p < pe:
+                                ptr8(q)[0] = ptr8(p)[0]
+                                q += 1
+                                p += 1
+                            else:
+                                st[0] = 1
+                            continue
+                        elif c == 0x03:
+                            st[1] = 1
+                            st[2] = int(p - s0)
+                            return int(q - q0)
+                    ptr8(q)[0] = c
+                    q += 1
             st[2] = int(p - s0)
             return int(q - q0)
 
@@ -147,18 +153,21 @@ if micropython is not None:
                         ptr8(q)[3] = w >> 24
                         p += 4
                         q += 4
-                    if p >= pe:
-                        break
-                c = ptr8(p)[0]
-                if c <= 0x10:
-                    if c == 0x10 or c == 0x03:
-                        if q >= p:
-                            break  # no room for the pair yet
-                        ptr8(q)[0] = 0x10
-                        q += 1
-                ptr8(q)[0] = c
-                q += 1
-                p += 1
+                pq = p + 19  # then bytes to a word's start at least 16 on (see decode)
+                pq -= pq & 3
+                if pq > pe:
+                    pq = pe
+                while p < pq:
+                    c = ptr8(p)[0]
+                    if c <= 0x10:
+                        if c == 0x10 or c == 0x03:
+                            if q >= p:  # no room for the pair yet
+                                return (int(p - a0 - uint(off)) << 16) | int(q - a0 - uint(base))
+                            ptr8(q)[0] = 0x10
+                            q += 1
+                    ptr8(q)[0] = c
+                    q += 1
+                    p += 1
             return (int(p - a0 - uint(off)) << 16) | int(q - a0 - uint(base))
 
         @micropython.viper
