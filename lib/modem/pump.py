@@ -12,13 +12,15 @@ much as the buffer holds:
 - peer -> host: the stream is read into the back of the peer region and escaped forward to
   its front (dle.spread: the escaped bytes never overtake the raw ones); raw bytes that did
   not fit yet (many DLE and ETX) wait where they lie for the next turn.
-A two-way session (TCP) gives each direction half the buffer, an upload (FTPPUT) gives the
-host's bytes all of it, a download (FTPGET) the peer's all but _KEEP bytes, where what the
-host types meanwhile is kept for after it.
+A two-way session (TCP) gives each direction half the buffer (and, while only one side
+brings bytes, that side all but _EDGE of it: see run), an upload (FTPPUT) gives the host's
+bytes all of it, a download (FTPGET) the peer's all but _KEEP bytes, where what the host
+types meanwhile is kept for after it.
 
 A side is read or written only while it may be ready: one that had nothing (or less than
 asked) waits for the poller to say it has more, and while the other side keeps the loop busy
-the poller is asked again every _RECHECK_MS.
+the poller is asked again every _RECHECK_MS. A chunk that comes and goes whole between two
+polls is moved right after the poll (the fast lane, in run), with no pass of the loop.
 """
 from . import dle
 from .compat import POLLERR, POLLHUP, POLLIN, POLLOUT, const, ticks_add, ticks_diff, ticks_ms
@@ -101,7 +103,8 @@ class Pump:
         what was still to go to the host is dropped), any other session as ABORT.
         txdelay_ms: hold a partial segment of host bytes up to this long (0: send at once).
         A segment is partial when the line had no more to give (a read that filled what was
-        asked goes at once: more is coming) and it is shorter than half the host region.
+        asked goes at once: more is coming) and it is shorter than half the host region
+        (in a two-way session, 512 bytes where the host's region is larger than halves).
         idle_ms: a stream that the pump waits on this long without a byte moving has
         stalled: ERROR (errno 110), as if it had timed out (0: wait for ever).
 
