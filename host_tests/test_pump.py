@@ -177,6 +177,66 @@ def test_4mib_each_way_every_byte_value_arrives_sha256_equal_then_peer_close_sen
     assert drain_fd(slave) == b""  # nothing after the lone ETX
 
 
+class Sizes:
+    """A port's or a stream's reads, counted by size (wraps its readinto)."""
+
+    def __init__(self, obj):
+        self.obj = obj
+        self.asked = []
+        self.got = []
+
+    def __getattr__(self, name):
+        return getattr(self.obj, name)
+
+    def readinto(self, mv, n=-1):
+        got = self.obj.readinto(mv, n)
+        if got:
+            self.asked.append(len(mv) if n < 0 else n)
+            self.got.append(got)
+        return got
+
+
+def test_a_one_way_flow_takes_most_of_the_buffer_and_the_other_way_still_flows(line, net):
+    """A TCP session moves the edge between its regions: a flow one way, the other side
+    quiet, reads more than half the buffer a call; a few bytes the other way meanwhile (the
+    host typing during a download, the peer answering during an upload) arrive whole and in
+    order, both ways, and every byte of the flow too."""
+    port, slave = line
+    stream, peer = net
+    for down in (True, False):
+        big = payload(2 * MiB)
+        small = [b"chunk %03d \x10\x03|" % i for i in range(12)]
+        sport, sstream = Sizes(port), Sizes(stream)
+        pump = P.Pump(sport)
+        run = Bg(pump.run, sstream, 1, P.BOTH, None, None, 100)
+
+        def trickle(send):  # (a while apart: the other side is quiet in between)
+            for c in small:
+                time.sleep(0.08)
+                send(c)
+
+        if down:  # the peer's flow, the host typing
+            rx = Bg(read_fd, slave, len(enc(big)))
+            tx = Bg(peer.sendall, big)
+            tr = Bg(trickle, lambda c: os.write(slave, enc(c)))
+            got = recv_n(peer, len(b"".join(small)), 30)
+            assert rx.get()[0] == sha(enc(big))
+        else:  # the host's flow, the peer answering
+            rx = Bg(recv_n, peer, len(big))
+            tx = Bg(write_all_fd, slave, enc(big))
+            tr = Bg(trickle, peer.sendall)
+            got = (None, read_fd(slave, len(enc(b"".join(small))))[1])
+            assert rx.get()[0] == sha(big)
+        tx.get()
+        tr.get()
+        assert bytes(got[1]) == (b"".join(small) if down else enc(b"".join(small)))
+        os.write(slave, b"\x03")
+        assert run.get() == P.HOST_ETX
+        flow = sstream if down else sport
+        assert max(flow.asked) > P.BUF_SIZE // 2, max(flow.asked)
+        assert max(flow.got) > P.BUF_SIZE // 2, max(flow.got)
+
+
 def test_host_etx_ends_session_and_bytes_after_it_are_handed_back(line, net):
     port, slave = line
     stream, peer = net
