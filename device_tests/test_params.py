@@ -100,7 +100,7 @@ class ParamTest(unittest.TestCase):
         tcp = [n for n in schema.PARAMS if schema.PARAMS[n].endswith("T")]
         self.assertTrue(len(tcp) >= 5, tcp)
         for n in tcp:
-            self.assertEqual(p.both(n), p.line(n, n, 1) + b"\r\n" + p.line(n, n, 2), n)
+            self.assertEqual(p.both(n), b"\r\n".join(p.lines((n,), 1) + p.lines((n,), 2)), n)
         p.values["EGNTPUTC"] = [(1, 0), (0, -30)]  # (not per socket: made so, for the fallback)
         try:
             self.assertEqual(p.both("EGNTPUTC"), b"+EGNTPUTC: 1,1,0\r\n+EGNTPUTC: 2,-0,30")

@@ -1,6 +1,5 @@
 """What the modem tells about itself: the parameter displays (VGPRS, VFTP, VTCP, VALL,
 VVERSION, VWLAN), identification (ATI, +CGMI, +CGMM, +CGMR), +CMEE, +CPIN and the heap."""
-from . import schema
 from .atparse import ACT, GET, SET, TEST
 from .codes import BAD_PARAMETER, ERROR, ATError
 from .compat import heap
@@ -48,12 +47,7 @@ _IDENT = {"I": _ALL, "I0": _ALL, "I3": ("REVISION",), "+CGMI": ("MANUFACTURER",)
 
 def _block(m, table, sock=0):
     """A display's lines, in one write (table: the names shown, as above)."""
-    line = m.params.line
-    rows = schema.PARAMS
-    out = []
-    for name in table:  # (an alias: its parameter, shown under the alias)
-        out.append(line(name if name in rows else schema.ALIASES[name], name, sock))
-    m.info_lines(out)
+    m.info_lines(m.params.lines(table, sock))
 
 
 def display(m, name, op, args):

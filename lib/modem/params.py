@@ -187,34 +187,44 @@ class Params:
         if not st.drop_journal():
             self.journal = _JOURNAL_MAX  # still there: no record after old ones, ever
 
-    def line(self, name, shown, sock=0):
-        """One display line, bytes: #NAME: value, #NAME: id,value, or the spec's #FTPTYPE = I.
-        (Bytes: a str made on the way is looked up among the interned names, even a
-        character of the row. A format per shape, that a line of a display is one format
-        of at most three values: a bytes constant is an object in the heap unless the code
-        is frozen, but a tuple of four is two of the heap's blocks, and a number formatted
-        apart one more allocation.)"""
-        r = PARAMS[name].encode()  # the row: prefix first, kind third, as ints
-        v = self.values[name]
-        k = r[2]
-        if sock:
-            v = v[sock - 1]
-        if k == _T:
-            return b"%c%s = %s" % (r[0], shown.encode(), v.encode())
-        if sock:
-            if k in _QUOTED:
-                return b'%c%s: %d,"%s"' % (r[0], shown.encode(), sock, v.encode())
-            return b"%c%s: %d,%s" % (r[0], shown.encode(), sock, fmt(k, v))
-        if k in _QUOTED:
-            return b'%c%s: "%s"' % (r[0], shown.encode(), v.encode())
-        if k in _NUMBERS:
-            return b"%c%s: %d" % (r[0], shown.encode(), v)
-        return b"%c%s: %s" % (r[0], shown.encode(), fmt(k, v))
+    def lines(self, names, sock=0):
+        """The display lines of names (a parameter's, or an alias's, which shows its
+        parameter under the alias: VTCP's TCPPOINT), a list of bytes: #NAME: value,
+        #NAME: id,value (sock), or the spec's #FTPTYPE = I. (Bytes: a str made on the way is
+        looked up among the interned names, even a character of the row. A format per shape,
+        a line one format of at most three values: a bytes constant is an object in the heap
+        unless the code is frozen, but a tuple of four is two of the heap's blocks, and a
+        number formatted apart one more allocation. The loop is here, not around a call per
+        line: a display is a few of them, and a call is the dearest step of each.)"""
+        values = self.values
+        out = []
+        add = out.append
+        for shown in names:
+            name = shown if shown in PARAMS else schema.ALIASES[shown]
+            r = PARAMS[name].encode()  # the row: prefix first, kind third, as ints
+            v = values[name]
+            k = r[2]
+            if sock:
+                v = v[sock - 1]
+            if k == _T:
+                add(b"%c%s = %s" % (r[0], shown.encode(), v.encode()))
+            elif sock:
+                if k in _QUOTED:
+                    add(b'%c%s: %d,"%s"' % (r[0], shown.encode(), sock, v.encode()))
+                else:
+                    add(b"%c%s: %d,%s" % (r[0], shown.encode(), sock, fmt(k, v)))
+            elif k in _QUOTED:
+                add(b'%c%s: "%s"' % (r[0], shown.encode(), v.encode()))
+            elif k in _NUMBERS:
+                add(b"%c%s: %d" % (r[0], shown.encode(), v))
+            else:
+                add(b"%c%s: %s" % (r[0], shown.encode(), fmt(k, v)))
+        return out
 
     def both(self, name):
         """A per-socket parameter's two display lines in one piece (its get, AT#TCPPORT?):
         one row read and one format for both where the kind is text or one integer (the
-        TCP group's are); line()'s two lines for any other."""
+        TCP group's are); lines()'s two lines for any other."""
         r = PARAMS[name].encode()
         v = self.values[name]
         n = name.encode()
@@ -223,7 +233,7 @@ class Params:
                                                      v[1].encode())
         if r[2] in _NUMBERS:
             return b"%c%s: 1,%d\r\n%c%s: 2,%d" % (r[0], n, v[0], r[0], n, v[1])
-        return self.line(name, name, 1) + b"\r\n" + self.line(name, name, 2)
+        return b"\r\n".join(self.lines((name,), 1) + self.lines((name,), 2))
 
 
 def _defaults():
@@ -285,7 +295,7 @@ def at_param(m, name, op, args):
         if per_socket:  # both sockets' lines, in one write
             m.info(p.both(shown))
         else:
-            m.info(p.line(shown, shown))
+            m.info_lines(p.lines((shown,)))
         return
     if not per_socket:
         p.set(shown, 0, args)
@@ -294,7 +304,7 @@ def at_param(m, name, op, args):
         if args[0][1] or args[0][0] not in ("1", "2"):
             p.set(shown, 1, args)  # no id: socket 1
         else:
-            m.info(p.line(shown, shown, int(args[0][0])))
+            m.info_lines(p.lines((shown,), int(args[0][0])))
         return
     if args[0][0] not in ("1", "2"):  # (socket_id's check, without a slice to give it)
         raise ATError(BAD_PARAMETER)

@@ -104,12 +104,8 @@ def vtls(m, name, op, args):
     if op != ACT:
         raise codes.ATError(codes.ERROR)
     p = m.params
-    for sock in (1, 2):
-        m.info(p.line("TCPTLS", "TCPTLS", sock))
-    m.info(p.line("FTPTLS", "FTPTLS"))
-    m.info(p.line("SMTPTLS", "SMTPTLS"))
-    m.info(p.line("POP3TLS", "POP3TLS"))
-    m.info(p.line("TLSPIN", "TLSPIN"))
+    m.info_lines(p.lines(("TCPTLS",), 1) + p.lines(("TCPTLS",), 2)
+                 + p.lines(("FTPTLS", "SMTPTLS", "POP3TLS", "TLSPIN")))
     m.info("#TLSCA: %d" % len(cas(m)))
 
 
