@@ -116,11 +116,12 @@ def paced(modem, txdelay, size, gap, profile=False):
         peer.stop()
 
 
-def lines_per_chunk(root=None, count=200):
+def lines_per_chunk(root=None, count=200, lane=True, txdelay=0):
     """Lines of the pump's own Python run per chunk (CPython, sys.settrace over pump.py), a
     slow host's and a slow peer's 8-byte chunks in a TCP session (DLEMODE 1, TCPTXDELAY 0):
     (host -> peer, peer -> host). The same bytecode is what a board runs for every chunk
-    of a slow line or peer. root: the project whose lib/ is measured (this one if None)."""
+    of a slow line or peer. root: the project whose lib/ is measured (this one if None);
+    lane False: the pump's fast lane off, every chunk a pass of its loop."""
     import importlib
     import socket
     import threading
@@ -141,6 +142,8 @@ def lines_per_chunk(root=None, count=200):
         tty.setraw(slave)
         a, b = socket.socketpair()
         p = pump.Pump(compat.FdPort(master, master))
+        if not lane:
+            p.lane = False
         n = [0]
 
         def tracer(frame, event, arg):
@@ -181,7 +184,7 @@ def lines_per_chunk(root=None, count=200):
             t.start()
         sys.settrace(tracer)
         try:
-            p.run(compat.Stream(a), 1, pump.BOTH)
+            p.run(compat.Stream(a), 1, pump.BOTH, None, None, txdelay)
         finally:
             sys.settrace(None)
         if up:
@@ -198,8 +201,11 @@ def lines_per_chunk(root=None, count=200):
 
 def main():
     up, down = lines_per_chunk()
-    print("Lines of the pump's Python per 8-byte chunk (CPython, traced; what a board's"
-          " interpreter runs for each): host->peer %.1f, peer->host %.1f" % (up, down))
+    up0, down0 = lines_per_chunk(lane=False)
+    print("Lines of the pump's Python per 8-byte chunk (CPython, traced: the bytecode a"
+          " board's interpreter runs for each), by the fast lane / by a pass of the loop (the"
+          " lane off): host->peer %.1f / %.1f = %.2f, peer->host %.1f / %.1f = %.2f (goal: a"
+          " third of a pass, 0.33)" % (up, up0, up / up0, down, down0, down / down0))
     with tempfile.TemporaryDirectory() as tmp:
         modem = B.Modem(tmp + "/flash")
         try:

@@ -82,6 +82,7 @@ class Pump:
         self.guard_ms = _GUARD_MS
         self._ua = self._ub = 0  # host -> peer bytes still owed to the stream at the end
         self.host_done = False  # the host ended the session itself (its ETX, +++, DTR)
+        self.lane = True  # the fast lane (run); False: every chunk takes a pass of the loop
 
     def rest(self):
         """Host bytes after the session's end (after the ETX): the next AT commands.
@@ -472,13 +473,15 @@ class Pump:
                 # segment to hold, the host's ETX, the end, any other event, the tick) leaves
                 # the lane with the state as a pass would have left it, for the next pass.
                 steady = (ua == ub and da == db and ra == rb and not etx and not end
-                          and not plus and lo is None and not dgram)
+                          and not plus and lo is None and not dgram and self.lane)
                 while True:
                     evs = ipoll(ms)  # (the watchdog is fed at each tick above)
                     now = polled = ticks_ms()
                     for obj, ev in evs:
-                        if steady and ev == POLLIN:
-                            if obj is lpoll and up_on and dlemode and sw:
+                        if steady:
+                            if ev != POLLIN:
+                                steady = False
+                            elif obj is lpoll and up_on and dlemode and sw:
                                 ua = ub = 0
                                 n = rx.readinto(mv, un) or 0
                                 short = n < un
@@ -511,7 +514,7 @@ class Pump:
                                             sw = False
                                             steady = False
                                 continue
-                            if obj is spoll and dn_on and lw:
+                            elif obj is spoll and dn_on and lw:
                                 try:
                                     r = stream.readinto(dr, dn - slack)
                                 except OSError as e:
@@ -543,7 +546,7 @@ class Pump:
                                 if da < db or ra < rb or sr:
                                     steady = False
                                 continue
-                        steady = False
+                            steady = False
                         if obj is spoll:
                             if ev & (POLLIN | POLLHUP | POLLERR):
                                 sr = True
@@ -562,8 +565,10 @@ class Pump:
                             lr = True
                         if obj is lwpoll and ev & POLLOUT:
                             lw = True
+                    if not steady:
+                        break
                     ms = ticks_diff(next_tick, now)
-                    if not steady or ms <= 0:
+                    if ms <= 0:
                         break
         finally:
             self._un = un
