@@ -479,9 +479,7 @@ class Pump:
                     now = polled = ticks_ms()
                     for obj, ev in evs:
                         if steady:
-                            if ev != POLLIN:
-                                steady = False
-                            elif obj is lpoll and up_on and dlemode and sw:
+                            if obj is lpoll and ev == POLLIN and up_on and dlemode and sw:
                                 ua = ub = 0
                                 n = rx.readinto(mv, un) or 0
                                 short = n < un
@@ -514,7 +512,7 @@ class Pump:
                                             sw = False
                                             steady = False
                                 continue
-                            elif obj is spoll and dn_on and lw:
+                            if obj is spoll and ev == POLLIN and dn_on and lw:
                                 try:
                                     r = stream.readinto(dr, dn - slack)
                                 except OSError as e:
@@ -565,10 +563,8 @@ class Pump:
                             lr = True
                         if obj is lwpoll and ev & POLLOUT:
                             lw = True
-                    if not steady:
-                        break
                     ms = ticks_diff(next_tick, now)
-                    if ms <= 0:
+                    if not steady or ms <= 0:
                         break
         finally:
             self._un = un
