@@ -472,8 +472,11 @@ class Pump:
                 # Anything else (a read that filled the room, a write that took less, a
                 # segment to hold, the host's ETX, the end, any other event, the tick) leaves
                 # the lane with the state as a pass would have left it, for the next pass.
-                steady = (ua == ub and da == db and ra == rb and not etx and not end
-                          and not plus and lo is None and not dgram and self.lane)
+                # (Only a wait: not the busy loop's look at the idle sides, ms 0, where a side
+                # that filled its last read has more than the poller may show: a TLS stream
+                # keeps the rest of a record out of its sight.)
+                steady = (ms > 0 and ua == ub and da == db and ra == rb and not etx
+                          and not end and not plus and lo is None and not dgram and self.lane)
                 while True:
                     evs = ipoll(ms)  # (the watchdog is fed at each tick above)
                     now = polled = ticks_ms()
