@@ -264,9 +264,10 @@ class Modem:
         line = self._line
         k = self._n  # (in a local while the bytes are taken: one store at the end)
         n = len(data)
+        span = n < _SPAN  # (dle.take's packing holds it)
         i = 0
         while i < n:
-            if n < _SPAN:  # a run of bytes that are not control bytes, copied by the codec
+            if span:  # a run of bytes that are not control bytes, copied by the codec
                 x = take(data, (i << 16) | n, line, k)
                 i = x >> 16
                 k = x & 0xFFFF

@@ -200,7 +200,7 @@ class Params:
         out = []
         add = out.append
         for shown in names:
-            name = shown if shown in PARAMS else schema.ALIASES[shown]
+            name = shown if shown in PARAMS else schema.find(shown)  # (an alias: a call)
             r = PARAMS[name].encode()  # the row: prefix first, kind third, as ints
             v = values[name]
             k = r[2]
