@@ -232,6 +232,14 @@ class UartPortTest(unittest.TestCase):
         self.assertEqual(port.write(b"xyz", 1), 2)
         self.assertEqual(line.getvalue(), b"abcdef3456yz")
 
+    def test_the_pollers_flags_are_the_ones_the_pump_takes_as_constants(self):
+        # modem.pump has POLLIN, POLLOUT, POLLERR and POLLHUP as const() (no name looked up
+        # per chunk): 1, 4, 8, 16, as MicroPython's select gives them on every port
+        import select
+
+        self.assertEqual((select.POLLIN, select.POLLOUT, select.POLLERR, select.POLLHUP),
+                         (1, 4, 8, 16))
+
 
 class LinesTest(unittest.TestCase):
     """DCD (out) and DTR (in) of the boards that wire them, on machine.Pin stand-ins."""

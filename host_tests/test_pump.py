@@ -27,6 +27,14 @@ MPY = os.path.join(os.path.dirname(sys.executable), "micropython")
 MiB = 1 << 20
 
 
+def test_the_poll_flags_the_pump_has_as_constants_are_the_pollers():
+    from modem import compat
+
+    assert (P._IN, P._OUT, P._ERR, P._HUP) == (compat.POLLIN, compat.POLLOUT,
+                                               compat.POLLERR, compat.POLLHUP)
+    assert (compat.POLLIN, compat.POLLOUT, compat.POLLERR, compat.POLLHUP) == (1, 4, 8, 16)
+
+
 def enc(data):
     """Reference DLE encoding, independent of lib/modem/dle.py."""
     return data.replace(b"\x10", b"\x10\x10").replace(b"\x03", b"\x10\x03")

@@ -23,7 +23,7 @@ the poller is asked again every _RECHECK_MS. A chunk that comes and goes whole b
 polls is moved right after the poll (the fast lane, in run), with no pass of the loop.
 """
 from . import dle
-from .compat import POLLERR, POLLHUP, POLLIN, POLLOUT, const, ticks_add, ticks_diff, ticks_ms
+from .compat import POLLIN, POLLOUT, const, ticks_add, ticks_diff, ticks_ms
 from .wait import Wait
 
 BUF_SIZE = const(2048)  # the pump's one buffer
@@ -56,6 +56,13 @@ _HANGUP = const(6)  # tick() may return it: the host hung up (DTR), as if it sen
 
 _GUARD_MS = const(1000)  # the silence around +++
 _PLUS = const(43)
+
+# the poller's flags, the same on every port (MicroPython's extmod/modselect.c, Linux's
+# poll.h): constants, not names looked up at every use (test_pump checks them against compat)
+_IN = const(1)
+_OUT = const(4)
+_ERR = const(8)
+_HUP = const(16)
 
 _DLE = const(0x10)
 _ETX = const(0x03)
@@ -122,8 +129,16 @@ class Pump:
         After PEER_CLOSED, ERROR or ABORT the host may still be sending: drain() reads it.
         """
         port = self.port
-        rx = self.rx
-        tx = self.tx
+        # what a chunk calls, as locals: a global is a lookup among the module's names at
+        # every use, a method one among its type's, a local a slot (the fast lane runs a
+        # few of these per chunk)
+        rxr = self.rx.readinto
+        txw = self.tx.write
+        tms = ticks_ms
+        tdiff = ticks_diff
+        tadd = ticks_add
+        decode = dle.decode
+        spread = dle.spread
         lpoll = port.pollable
         lwpoll = port.wpollable
         spoll = getattr(stream, "pollable", stream)
@@ -139,6 +154,8 @@ class Pump:
         up_on = directions & UP
         dn_on = directions & DOWN
         dgram = directions & DGRAM
+        sri = stream.readinto if dn_on else None  # (a stream one way may lack the other)
+        swr = stream.write if up_on else None
         mv = self._mv
         # The host's region is mv[0:un] (kept bytes, in a download), the peer's mv[d0:]
         # (none in an upload); ut, the second half of the host's, where more is read while
@@ -178,14 +195,14 @@ class Pump:
         lr = lw = sr = sw = True  # a side may be ready: tried until it has nothing
         hup = False  # the stream hung up or failed: polled only while wanted
         hold_t = 0
-        now = ticks_ms()
+        now = tms()
         # while a segment is held, a short read of the line is followed by this long without
         # a pass for the line: 64 characters' time at its speed, 1 ms at least (a board's
         # UART keeps 1 KiB meanwhile: boards/)
         gather = 640000 // (getattr(port, "baud", 0) or 115200) or 1
         gather_t = now
         trickle = False
-        next_tick = ticks_add(now, _TICK_MS)
+        next_tick = tadd(now, _TICK_MS)
         polled = now
         # DLEMODE 0 escape: up to three "+" held at mv[ub:ub + plus], not yet data
         guard = self.guard_ms
@@ -197,8 +214,8 @@ class Pump:
                 progress = False
                 if split and ua == ub and da == db and ra == rb and not plus and lo is None:
                     # both empty: a side that brought nothing for a while leaves its room
-                    m = 2 if ticks_diff(now, dn_t) >= _QUIET_MS else (
-                        0 if ticks_diff(now, up_t) >= _QUIET_MS else 1)
+                    m = 2 if tdiff(now, dn_t) >= _QUIET_MS else (
+                        0 if tdiff(now, up_t) >= _QUIET_MS else 1)
                     if m != mode:
                         mode = m
                         un = d0 = _HALF if m == 1 else (_FAR if m else _EDGE)
@@ -217,10 +234,10 @@ class Pump:
                     and (short or dgram)
                     and ub + plus < half
                     and not etx
-                    and ticks_diff(now, hold_t) < txdelay_ms
+                    and tdiff(now, hold_t) < txdelay_ms
                 )
                 # host -> (decode) -> mv
-                if plus and ticks_diff(now, plus_t) >= guard:
+                if plus and tdiff(now, plus_t) >= guard:
                     if plus == 3:
                         etx = escape = True  # what the peer is owed goes first
                         plus = 0
@@ -270,14 +287,14 @@ class Pump:
                         # half: a view of mv at k would be a new object for every chunk
                         src = mv if k == 0 else ut
                         want = un if k == 0 else un - half
-                        n = rx.readinto(src, want) or 0
+                        n = rxr(src, want) or 0
                         short = n < want
                         if short:
                             lr = False
                             # a trickle (this read and the one before it small): the line
                             # is slow, not a host between two bursts
                             if txdelay_ms and n < _TRICKLE and trickle:
-                                gather_t = ticks_add(now, gather)
+                                gather_t = tadd(now, gather)
                         trickle = n < _TRICKLE
                     if n:
                         progress = True
@@ -286,7 +303,7 @@ class Pump:
                             hold_t = now
                         if dlemode:
                             st[3] = k  # decoded to mv[k:], in place or from ahead of it
-                            j = dle.decode(src, n, mv, st)
+                            j = decode(src, n, mv, st)
                             if st[1]:
                                 etx = True
                                 if src is mv or src is ut:
@@ -303,7 +320,7 @@ class Pump:
                         elif (plus + n <= 3 and mv[k] == _PLUS
                                 and (n < 2 or mv[k + 1] == _PLUS)
                                 and (n < 3 or mv[k + 2] == _PLUS)
-                                and (plus or ticks_diff(now, quiet_t) >= guard)):
+                                and (plus or tdiff(now, quiet_t) >= guard)):
                             plus += n  # maybe the escape: held, not sent
                             plus_t = now
                         else:
@@ -312,12 +329,12 @@ class Pump:
                         quiet_t = now
                         holding = (
                             txdelay_ms > 0 and ua == 0 and (short or dgram) and ub + plus < half
-                            and not etx and ticks_diff(now, hold_t) < txdelay_ms
+                            and not etx and tdiff(now, hold_t) < txdelay_ms
                         )
                 # mv -> stream
                 if up_on and ub > ua and not holding and not end and sw:
                     try:
-                        n = stream.write(mv, ua, ub - ua)
+                        n = swr(mv, ua, ub - ua)
                     except OSError as e:
                         n = 0
                         if dgram and e.args and e.args[0] == _ECONNREFUSED:
@@ -332,14 +349,14 @@ class Pump:
                         sw = False  # it took less than offered: full for now
                 # stream -> (escape) -> mv[d0:]
                 if da == db and ra < rb:  # raw bytes left over from the last read go first
-                    x = dle.spread(mv, d0 + ra, rb - ra, d0)
+                    x = spread(mv, d0 + ra, rb - ra, d0)
                     ra += x >> 16
                     da = 0
                     db = x & 0xFFFF
                     progress = True
                 elif dn_on and not etx and not end and da == db and sr:
                     try:
-                        r = stream.readinto(dr, dn - slack)
+                        r = sri(dr, dn - slack)
                     except OSError as e:
                         r = None
                         if not dgram or not e.args or e.args[0] != _ECONNREFUSED:
@@ -357,7 +374,7 @@ class Pump:
                             if r < dn - slack:
                                 sr = False
                             if dlemode:
-                                x = dle.spread(mv, d0 + slack, r, d0)
+                                x = spread(mv, d0 + slack, r, d0)
                                 ra = slack + (x >> 16)
                                 rb = slack + r
                                 da = 0
@@ -367,7 +384,7 @@ class Pump:
                                 db = slack + r
                 # mv[d0:] -> host
                 if db > da and lw:
-                    n = tx.write(mv, d0 + da, db - da) or 0
+                    n = txw(mv, d0 + da, db - da) or 0
                     if n:
                         da += n
                         progress = True
@@ -376,7 +393,7 @@ class Pump:
                 if da == db and ra == rb:
                     if (end or (etx and not up_on)) and dlemode and not etx_out:
                         # the lone ETX, after all the peer's bytes
-                        if lw and tx.write(_LONE_ETX, 0, 1):
+                        if lw and txw(_LONE_ETX, 0, 1):
                             etx_out = True
                             progress = True
                         else:
@@ -389,9 +406,9 @@ class Pump:
                         if etx and ua == ub:
                             self.host_done = True
                             return ESCAPE if escape else HOST_ETX
-                now = ticks_ms()
-                if ticks_diff(now, next_tick) >= 0:
-                    next_tick = ticks_add(now, _TICK_MS)
+                now = tms()
+                if tdiff(now, next_tick) >= 0:
+                    next_tick = tadd(now, _TICK_MS)
                     w.kick()  # a session that never waits feeds the watchdog here
                     r = tick() if tick is not None else 0
                     if r == _HANGUP and up_on:
@@ -405,19 +422,19 @@ class Pump:
                 pm = 0
                 if not etx and not end and lo is None and (
                         (up_on and (ua == ub or holding)) or (not up_on and kept < half)):
-                    pm = POLLIN
-                wm = POLLOUT if db > da or (
+                    pm = _IN
+                wm = _OUT if db > da or (
                     da == db and ra == rb and not etx_out and dlemode
                     and (end or (etx and not up_on))) else 0
-                sm = POLLIN if dn_on and not etx and not end and da == db and ra == rb else 0
+                sm = _IN if dn_on and not etx and not end and da == db and ra == rb else 0
                 if up_on and ub > ua and not holding and not end:
-                    sm |= POLLOUT
-                if progress and ((pm and lr) or (wm and lw) or (sm & POLLIN and sr)
-                                 or (sm & POLLOUT and sw)):
+                    sm |= _OUT
+                if progress and ((pm and lr) or (wm and lw) or (sm & _IN and sr)
+                                 or (sm & _OUT and sw)):
                     # busy: a side may have more now; the sides that had nothing are asked
                     # after now and then only
-                    if ((pm and not lr) or (wm and not lw) or (sm & POLLIN and not sr)
-                            or (sm & POLLOUT and not sw)) and ticks_diff(now, polled) >= \
+                    if ((pm and not lr) or (wm and not lw) or (sm & _IN and not sr)
+                            or (sm & _OUT and not sw)) and tdiff(now, polled) >= \
                             _RECHECK_MS:
                         ms = 0
                     else:
@@ -425,15 +442,15 @@ class Pump:
                 else:  # (after progress too, when no side wanted may have more: a pass
                     # would find nothing, the poller is asked at once)
                     ms = _TICK_MS
-                    if plus and ms > guard - ticks_diff(now, plus_t):
-                        ms = max(0, guard - ticks_diff(now, plus_t))
+                    if plus and ms > guard - tdiff(now, plus_t):
+                        ms = max(0, guard - tdiff(now, plus_t))
                     if holding:
-                        ms = txdelay_ms - ticks_diff(now, hold_t)
+                        ms = txdelay_ms - tdiff(now, hold_t)
                         if ms < 0:
                             ms = 0
                         elif ms > _TICK_MS:
                             ms = _TICK_MS
-                        g = ticks_diff(gather_t, now)
+                        g = tdiff(gather_t, now)
                         if pm and 0 < g < ms:
                             # a segment is held anyway: the line is left to gather bytes
                             # for a while (no pass for every byte a slow line brings), read
@@ -444,7 +461,7 @@ class Pump:
                             ms = g
                     if not sm or not idle_ms:
                         stall_t = now  # only a wait on the stream counts
-                    elif ticks_diff(now, stall_t) >= idle_ms:
+                    elif tdiff(now, stall_t) >= idle_ms:
                         self.errno = 110  # ETIMEDOUT
                         end = ERROR
                         continue
@@ -479,16 +496,16 @@ class Pump:
                           and not end and not plus and lo is None and not dgram and self.lane)
                 while True:
                     evs = ipoll(ms)  # (the watchdog is fed at each tick above)
-                    now = polled = ticks_ms()
+                    now = polled = tms()
                     for obj, ev in evs:
                         if steady:
-                            if obj is lpoll and ev == POLLIN and up_on and dlemode and sw:
+                            if obj is lpoll and ev == _IN and up_on and dlemode and sw:
                                 ua = ub = 0
-                                n = rx.readinto(mv, un) or 0
+                                n = rxr(mv, un) or 0
                                 short = n < un
                                 if short:  # (lr as it was: a stale True costs a read)
                                     if txdelay_ms and n < _TRICKLE and trickle:
-                                        gather_t = ticks_add(now, gather)
+                                        gather_t = tadd(now, gather)
                                 else:
                                     lr = True
                                     steady = False  # more on the line: the loop's turn
@@ -496,7 +513,7 @@ class Pump:
                                 if n:
                                     up_t = now
                                     st[3] = 0
-                                    ub = dle.decode(mv, n, mv, st)
+                                    ub = decode(mv, n, mv, st)
                                     if st[1]:
                                         etx = True
                                         self._rest = mv[st[2]:n]
@@ -506,7 +523,7 @@ class Pump:
                                         steady = False
                                     elif ub:
                                         try:
-                                            ua = stream.write(mv, 0, ub) or 0
+                                            ua = swr(mv, 0, ub) or 0
                                         except OSError as e:
                                             end = self._fail(e)
                                         if ua:
@@ -515,9 +532,9 @@ class Pump:
                                             sw = False
                                             steady = False
                                 continue
-                            if obj is spoll and ev == POLLIN and dn_on and lw:
+                            if obj is spoll and ev == _IN and dn_on and lw:
                                 try:
-                                    r = stream.readinto(dr, dn - slack)
+                                    r = sri(dr, dn - slack)
                                 except OSError as e:
                                     r = None
                                     end = self._fail(e)
@@ -533,7 +550,7 @@ class Pump:
                                     steady = False
                                     continue
                                 if dlemode:
-                                    x = dle.spread(mv, d0 + slack, r, d0)
+                                    x = spread(mv, d0 + slack, r, d0)
                                     ra = slack + (x >> 16)
                                     rb = slack + r
                                     da = 0
@@ -541,7 +558,7 @@ class Pump:
                                 else:
                                     da = slack
                                     db = slack + r
-                                da += tx.write(mv, d0 + da, db - da) or 0
+                                da += txw(mv, d0 + da, db - da) or 0
                                 if da < db:
                                     lw = False
                                 if da < db or ra < rb or sr:
@@ -549,24 +566,24 @@ class Pump:
                                 continue
                             steady = False
                         if obj is spoll:
-                            if ev & (POLLIN | POLLHUP | POLLERR):
+                            if ev & (_IN | _HUP | _ERR):
                                 sr = True
-                            if ev & (POLLOUT | POLLHUP | POLLERR):
+                            if ev & (_OUT | _HUP | _ERR):
                                 sw = True
-                            if ev & (POLLHUP | POLLERR) and not sm:
+                            if ev & (_HUP | _ERR) and not sm:
                                 # reported at every poll while the pump waits on the line:
                                 # not polled until wanted (the read finds its end then)
                                 hup = True
                                 w.want(spoll, 0)
                                 smm = -1
                             continue
-                        if ev & (POLLHUP | POLLERR):
+                        if ev & (_HUP | _ERR):
                             raise EOFError()  # the line has gone (a pty's other end closed)
-                        if obj is lpoll and ev & POLLIN:
+                        if obj is lpoll and ev & _IN:
                             lr = True
-                        if obj is lwpoll and ev & POLLOUT:
+                        if obj is lwpoll and ev & _OUT:
                             lw = True
-                    ms = ticks_diff(next_tick, now)
+                    ms = tdiff(next_tick, now)
                     if not steady or ms <= 0:
                         break
         finally:
