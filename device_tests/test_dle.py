@@ -276,6 +276,43 @@ class DleTest(unittest.TestCase):
             if x != dlepy.take(src, (i << 16) | 40, l2, k) or l1 != l2:
                 self.fail("differ on %r from %d, k %d" % (bytes(src), i, k))
 
+    def test_slot_finds_a_name_in_any_spelling_among_the_slots(self):
+        for f in (dle.slot, dlepy.slot):
+            table = bytearray(4 << 4)
+            for k, name in ((0, b"#VSTATE"), (2, b"+CGATT"), (3, b"#FTPGETFILENAME")):
+                table[k << 4] = len(name)
+                table[(k << 4) + 1:(k << 4) + 1 + len(name)] = name
+            for line, want in ((b"AT#VSTATE", 0), (b"AT#vState?", 0), (b"AT+cgatt=1", 2),
+                               (b"AT#FTPGETFILENAME", 3), (b"AT#VSTAT", -1), (b"AT#VSTATEX", -1),
+                               (b"AT#TCPPORT", -1), (b"AT", -1), (b"AT#VSTATF", -1),
+                               (b"AT#VSTATE\x00", -1), (b"AT#FTPGETFILENAMES", -1)):
+                j = len(line)
+                for c in b"?=":
+                    if c in line:
+                        j = line.index(bytes((c,)))
+                self.assertEqual(f(line, j, table), want, (f, line))
+            table[0] = 0  # an empty slot is nobody's
+            self.assertEqual(f(b"AT#VSTATE", 9, table), -1)
+
+    def test_slot_of_the_viper_equals_the_twin_on_random_names(self):
+        if not dle.VIPER:
+            self.skipTest("no viper here: dle's functions are dlepy's")
+        table = bytearray(8 << 4)
+        src = bytearray(20)
+        seed = 12345
+        for _ in range(5000):
+            seed = _rand(seed, src, 20)
+            for i in range(20):  # a few letters, either case: names meet often
+                src[i] = (65 if src[i] & 1 else 97) + src[i] % 3
+            k = seed % 8
+            n = 1 + (seed >> 4) % 4
+            table[k << 4] = n
+            for i in range(n):
+                table[(k << 4) + 1 + i] = 65 + src[(i + 7) % 20] % 3
+            j = 2 + (seed >> 9) % 5
+            if dle.slot(src, j, table) != dlepy.slot(src, j, table):
+                self.fail("differ on %r to %d" % (bytes(src), j))
+
     def test_no_allocation_over_10000_calls(self):
         try:
             mem_alloc = gc.mem_alloc

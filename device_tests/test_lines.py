@@ -91,6 +91,30 @@ class LineTest(unittest.TestCase):
                 self.assertEqual(fast, parsed, line)
                 self.assertEqual(self.r.send("AT" + name + "?"), shown, line)
 
+    def test_names_in_use_are_kept_with_their_handlers_any_spelling_in_one_slot(self):
+        # Modem.execute keeps the names of one-command lines (no new str per line): every
+        # spelling of a name answers alike, the first time and after, in one slot; names
+        # nobody knows are not kept; more names than slots take them in turn
+        m = self.r.modem
+        self.assertEqual(self.r.send('AT#APNSERV="k"'), OK)
+        first = self.r.send("AT#APNSERV?")
+        self.assertEqual(first, b'\r\n#APNSERV: "k"\r\n' + OK)
+        for i in range(64):  # upper/lower mixes of "apnserv"
+            sp = "#" + "".join(c.upper() if i >> k & 1 else c for k, c in enumerate("apnserv"))
+            self.assertEqual(self.r.send("AT" + sp + "?"), first, sp)
+            self.assertEqual(self.r.send("AT" + sp + "X?"), ERROR, sp)  # nobody's name
+        self.assertEqual([x for x in m._nn if x], ["#APNSERV"])
+        self.assertEqual(self.r.send('AT#apnserv="k2"'), OK)  # a set by a kept name
+        self.assertEqual(self.r.send("AT#APNSERV?"), b'\r\n#APNSERV: "k2"\r\n' + OK)
+        names = ("#APNSERV", "#APNUN", "#APNPW", "#TCPPORT", "#TCPSERV", "#FTPPORT", "#FTPSERV",
+                 "#DNSSERV1", "#VSTATE", "#VGPRS", "#TCPTXDELAY", "#DLEMODE", "+CGATT",
+                 "#SNTPSERV", "#FTPGETFILENAME")  # more than the slots: each in turn
+        for _ in range(3):
+            for n in names:
+                line = n if n.startswith("#V") else n + "?"
+                self.assertEqual(self.r.send("AT" + line), self.r.send("AT " + line), line)
+        self.assertEqual(len(set(m._nn)), len(m._nn))  # a name in one slot at most
+
     def test_quotes_and_semicolons(self):
         self.r.send("ATE0")
         self.assertEqual(self.r.send('AT#APNSERV=ab"c'), b"\r\nERROR\r\n")  # left open

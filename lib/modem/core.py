@@ -29,6 +29,7 @@ _BS = const(8)
 _DEL = const(127)
 _ETX = const(3)
 _OK = b"\r\nOK\r\n"
+_NAMES = const(8)  # command names kept with their handlers (execute)
 _KEPT = const(4)  # commands of a line kept from its check to its run (execute)
 _QMARK = const(63)
 _CTRL_Z = const(26)
@@ -62,6 +63,14 @@ class Modem:
         self._rx = bytearray(_RX)
         self._rxmv = memoryview(self._rx)
         self._first = True
+        from .dle import slot  # (an attribute: one more global name in this module
+        # slows every lookup of the others here, AT's by a tenth: the dict's layout)
+
+        self._slot = slot
+        self._nt = bytearray(_NAMES << 4)  # the names in use, their handlers (execute)
+        self._nn = [None] * _NAMES
+        self._nh = [None] * _NAMES
+        self._nk = 0
         self.echo = 1
         self.cmee = 1
         self.s0 = 0  # ATS0: rings before answering (no calls here)
@@ -338,6 +347,20 @@ class Modem:
         self.execute(text)
         return self.enter is not None
 
+    def _keep_name(self, name, h):
+        """A name execute found, with its handler, into the next slot (see execute)."""
+        n = len(name)
+        if n < 16:
+            k = self._nk
+            self._nk = (k + 1) % _NAMES
+            b = k << 4
+            t = self._nt
+            t[b] = 0  # (empty while it is written)
+            t[b + 1:b + 1 + n] = name.encode()
+            self._nn[k] = name
+            self._nh[k] = h
+            t[b] = n
+
     def execute(self, text):
         """Run one command line and print its final result."""
         self._first = True
@@ -354,10 +377,21 @@ class Modem:
             # through atparse.
             j = extended(text)
             if j:
-                name = text[2:j].upper().decode()
-                h = commands.lookup(name)
-                if h is None:
-                    raise ATError(ERROR)
+                # the names in use, kept with their handlers (a bytearray of capitals and
+                # two lists, made at boot: a hit allocates nothing): a new str is looked
+                # up among every interned name (MicroPython), dearer than the rest of a
+                # get. Names nobody knows are not kept; a new one takes the slot after
+                # the last one taken (a host's loop of a few commands stays kept).
+                n = self._slot(text, j, self._nt)  # (n: the slot here; no more locals in a
+                if n < 0:  # frame that is made at every command)
+                    name = text[2:j].upper().decode()
+                    h = commands.lookup(name)
+                    if h is None:
+                        raise ATError(ERROR)
+                    self._keep_name(name, h)
+                else:
+                    name = self._nn[n]
+                    h = self._nh[n]
                 n = len(text)
                 if j == n:
                     op = ACT

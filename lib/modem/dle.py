@@ -24,16 +24,21 @@ mask7(buf, n): clear the top bit of buf[0:n] in place (FTPTYPE A uploads, spec 3
 put(src, n, dst, off): copy src[0:n] to dst[off:off + n] (no memoryview of dst at off is
     made: the pump's data path allocates nothing). src and dst must not overlap.
 
+slot(src, j, table) -> int: which of table's names src[2:j] is (core.Modem.execute: the
+    name of a one-command line after its "AT", as typed, a..z taken as A..Z), or -1. table
+    is 16 bytes a name: its length (0: none), then the name in capitals; a name of more
+    than 15 bytes is none of them.
+
 take(src, span, dst, k) -> int: the command line's printable run (core.Modem._scan): the
     bytes of src from i to n (span = i << 16 | n, n under 16384) copied to dst from k on
     while they are not control bytes (under 32, or 127) and dst has room; it stops before
     a control byte, and before a "/" that would be dst[1] after an "A" or "a" (A/, the
     repeat). Returns (where it stopped in src << 16) | the new k.
 
-decode/spread/mask7/put/take are the viper versions where the runtime has viper (MicroPython on
-the boards and the unix port), else their pure-Python twins from dlepy (same signatures and
-results; a board never loads them); VIPER says which (modem.main logs it when it is the
-twins).
+decode/spread/mask7/put/take/slot are the viper versions where the runtime has viper
+(MicroPython on the boards and the unix port), else their pure-Python twins from dlepy (same
+signatures and results; a board never loads them); VIPER says which (modem.main logs it when
+it is the twins).
 """
 # ruff: noqa: F821 (ptr8, ptr32, uint: viper built-ins)
 from array import array
@@ -203,8 +208,33 @@ if micropython is not None:
                 i += 1
             return (i << 16) | k
 
+        @micropython.viper
+        def slot(src, j: int, table) -> int:
+            n = j - 2
+            if n < 1 or n > 15:
+                return -1
+            s = ptr8(src)
+            t = ptr8(table)
+            m = int(len(table)) >> 4
+            k = 0
+            while k < m:
+                b = k << 4
+                if t[b] == n:
+                    i = 0
+                    while i < n:
+                        c = s[2 + i]
+                        if c >= 97 and c <= 122:
+                            c -= 32
+                        if c != t[b + 1 + i]:
+                            break
+                        i += 1
+                    if i == n:
+                        return k
+                k += 1
+            return -1
+
         VIPER = True
     except (AttributeError, SyntaxError, NotImplementedError):
         pass
 if not VIPER:  # CPython (tests, the simulator): the twins
-    from .dlepy import decode, mask7, put, spread, take  # noqa: F401, F811
+    from .dlepy import decode, mask7, put, slot, spread, take  # noqa: F401, F811

@@ -89,3 +89,23 @@ def take(src, span, dst, k):
         k += 1
         i += 1
     return (i << 16) | k
+
+
+def slot(src, j, table):
+    n = j - 2
+    if n < 1 or n > 15:
+        return -1
+    for k in range(len(table) >> 4):
+        b = k << 4
+        if table[b] == n:
+            i = 0
+            while i < n:
+                c = src[2 + i]
+                if 97 <= c <= 122:
+                    c -= 32
+                if c != table[b + 1 + i]:
+                    break
+                i += 1
+            if i == n:
+                return k
+    return -1
