@@ -68,8 +68,7 @@ class Modem:
 
         self._slot = slot
         self._nt = bytearray(_NAMES << 4)  # the names in use, their handlers (execute)
-        self._nn = [None] * _NAMES
-        self._nh = [None] * _NAMES
+        self._nx = [None] * (2 * _NAMES)  # each slot's name and handler
         self._nk = 0
         self.echo = 1
         self.cmee = 1
@@ -347,20 +346,6 @@ class Modem:
         self.execute(text)
         return self.enter is not None
 
-    def _keep_name(self, name, h):
-        """A name execute found, with its handler, into the next slot (see execute)."""
-        n = len(name)
-        if n < 16:
-            k = self._nk
-            self._nk = (k + 1) % _NAMES
-            b = k << 4
-            t = self._nt
-            t[b] = 0  # (empty while it is written)
-            t[b + 1:b + 1 + n] = name.encode()
-            self._nn[k] = name
-            self._nh[k] = h
-            t[b] = n
-
     def execute(self, text):
         """Run one command line and print its final result."""
         self._first = True
@@ -382,16 +367,25 @@ class Modem:
                 # up among every interned name (MicroPython), dearer than the rest of a
                 # get. Names nobody knows are not kept; a new one takes the slot after
                 # the last one taken (a host's loop of a few commands stays kept).
-                n = self._slot(text, j, self._nt)  # (n: the slot here; no more locals in a
-                if n < 0:  # frame that is made at every command)
+                n = self._slot(text, j, self._nt)
+                if n < 0:
                     name = text[2:j].upper().decode()
                     h = commands.lookup(name)
                     if h is None:
                         raise ATError(ERROR)
-                    self._keep_name(name, h)
+                    n = len(name)
+                    if n < 16:  # into the next slot: its length last (empty meanwhile)
+                        k = self._nk
+                        self._nk = (k + 1) % _NAMES
+                        t = self._nt
+                        t[k << 4] = 0
+                        t[(k << 4) + 1:(k << 4) + 1 + n] = name.encode()
+                        self._nx[2 * k] = name
+                        self._nx[2 * k + 1] = h
+                        t[k << 4] = n
                 else:
-                    name = self._nn[n]
-                    h = self._nh[n]
+                    name = self._nx[2 * n]
+                    h = self._nx[2 * n + 1]
                 n = len(text)
                 if j == n:
                     op = ACT
