@@ -12,6 +12,10 @@ chunk:
    0.7 ms. CPU per KiB moved, and per chunk: a pump that wakes for every chunk pays a pass
    each; one that gathers while it holds a segment pays one pass for many.
 
+First, lines of the pump's own Python per 8-byte chunk, traced under CPython (the bytecode
+a board runs): by the fast lane, by a pass of the loop with the lane off, and by the pump as
+it was before the work on this cost (commit BEFORE, from the clone's history).
+
 Where perf is installed, one more 8-byte run is sampled: the share of its time outside the
 kernel is the interpreter's. On this machine most of a pass is the kernel's (a poll that
 sleeps, the wake-up, the reads and the write); a board has no such OS cost, so the
@@ -199,6 +203,26 @@ def lines_per_chunk(root=None, count=200, lane=True, txdelay=0):
     return counts
 
 
+# The firmware before the work on the pump's cost per pass (the pass the goal is a third of)
+BEFORE = "2ece4f517be992127c363f6602463c4c173cc7f4"
+
+
+def lines_before():
+    """lines_per_chunk() of the pump at BEFORE, taken from this clone's history (git
+    archive into a temporary folder), or None where there is no such history."""
+    root = os.path.dirname(HERE)
+    with tempfile.TemporaryDirectory() as tmp:
+        try:
+            arc = subprocess.run(["git", "-C", root, "archive", BEFORE, "lib"],
+                                 capture_output=True, timeout=60)
+            if arc.returncode:
+                return None
+            subprocess.run(["tar", "-x", "-C", tmp], input=arc.stdout, check=True, timeout=60)
+            return lines_per_chunk(root=tmp)  # (it imports the modules from root afresh)
+        except (OSError, subprocess.SubprocessError):
+            return None
+
+
 def main():
     up, down = lines_per_chunk()
     up0, down0 = lines_per_chunk(lane=False)
@@ -206,6 +230,14 @@ def main():
           " board's interpreter runs for each), by the fast lane / by a pass of the loop (the"
           " lane off): host->peer %.1f / %.1f = %.2f, peer->host %.1f / %.1f = %.2f (goal: a"
           " third of a pass, 0.33)" % (up, up0, up / up0, down, down0, down / down0))
+    before = lines_before()
+    if before:
+        print("  against the pump's pass before this work (%s, traced the same way):"
+              " host->peer %.1f / %.1f = %.2f, peer->host %.1f / %.1f = %.2f (goal: 0.33)"
+              % (BEFORE[:7], up, before[0], up / before[0], down, before[1],
+                 down / before[1]))
+    else:
+        print("  (the pump before this work, %s, is not in this clone's history)" % BEFORE[:7])
     with tempfile.TemporaryDirectory() as tmp:
         modem = B.Modem(tmp + "/flash")
         try:
