@@ -363,10 +363,10 @@ class Modem:
             j = extended(text)
             if j:
                 # the names in use, kept with their handlers (a bytearray of capitals and
-                # two lists, made at boot: a hit allocates nothing): a new str is looked
-                # up among every interned name (MicroPython), dearer than the rest of a
-                # get. Names nobody knows are not kept; a new one takes the slot after
-                # the last one taken (a host's loop of a few commands stays kept).
+                # a list, made at boot: a hit allocates nothing): a new str is looked up
+                # among every interned name (MicroPython), dearer than the rest of a get.
+                # Names nobody knows are not kept; a new one takes the slot after the
+                # last one taken (a host's loop of a few commands stays kept).
                 n = self._slot(text, j, self._nt)
                 if n < 0:
                     name = text[2:j].upper().decode()
