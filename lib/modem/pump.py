@@ -23,7 +23,7 @@ the poller is asked again every _RECHECK_MS. A chunk that comes and goes whole b
 polls is moved right after the poll (the fast lane, in run), with no pass of the loop.
 """
 from . import dle
-from .compat import POLLIN, POLLOUT, const, ticks_add, ticks_diff, ticks_ms
+from .compat import const, ticks_add, ticks_diff, ticks_ms
 from .wait import Wait
 
 BUF_SIZE = const(2048)  # the pump's one buffer
@@ -58,7 +58,8 @@ _GUARD_MS = const(1000)  # the silence around +++
 _PLUS = const(43)
 
 # the poller's flags, the same on every port (MicroPython's extmod/modselect.c, Linux's
-# poll.h): constants, not names looked up at every use (test_pump checks them against compat)
+# poll.h), used all through this module: constants, not names looked up at every use
+# (host_tests/test_pump.py checks them against compat, device_tests/test_boards.py on a board)
 _IN = const(1)
 _OUT = const(4)
 _ERR = const(8)
@@ -682,12 +683,12 @@ class Pump:
                 if moved:
                     continue
                 if ua == ub:
-                    self.w.want(port.pollable, POLLIN)
+                    self.w.want(port.pollable, _IN)
                     self.w.want(sobj, 0)
                     ms = quiet_ms - ticks_diff(now, heard)
                 else:
                     self.w.want(port.pollable, 0)
-                    self.w.want(sobj, POLLOUT)
+                    self.w.want(sobj, _OUT)
                     ms = quiet_ms - ticks_diff(now, sent)
                 for _ in self.w.poll(ms):
                     pass
@@ -720,7 +721,7 @@ class Pump:
             if off < len(buf):
                 if ticks_diff(ticks_ms(), t0) > timeout_ms:
                     return False
-                self.w.want(self.port.wpollable, POLLOUT)
+                self.w.want(self.port.wpollable, _OUT)
                 for _ in self.w.poll(10):
                     pass
         self.w.clear()
