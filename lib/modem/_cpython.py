@@ -28,6 +28,10 @@ def sleep_ms(ms):
     time.sleep(ms / 1000)
 
 
+def sleep_us(us):
+    time.sleep(us / 1000000)
+
+
 def trace(e):
     import sys
     import traceback

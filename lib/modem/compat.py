@@ -29,7 +29,7 @@ if MPY:
     import json
 
     from micropython import const
-    from time import sleep_ms, ticks_add, ticks_diff, ticks_ms
+    from time import sleep_ms, sleep_us, ticks_add, ticks_diff, ticks_ms
 
     # select.poll: ipoll(ms) yields (object, events), the same tuple each time
     Poller = select.poll
@@ -133,4 +133,5 @@ if MPY:
 
 else:
     from ._cpython import (FdPort, Poller, Stream, const, heap, loads, tidy,  # noqa: F401
-                           sleep_ms, so_error, ticks_add, ticks_diff, ticks_ms, trace)
+                           sleep_ms, sleep_us, so_error, ticks_add, ticks_diff, ticks_ms,
+                           trace)

@@ -23,7 +23,7 @@ the poller is asked again every _RECHECK_MS. A chunk that comes and goes whole b
 polls is moved right after the poll (the fast lane, in run), with no pass of the loop.
 """
 from . import dle
-from .compat import const, ticks_add, ticks_diff, ticks_ms
+from .compat import const, sleep_us, ticks_add, ticks_diff, ticks_ms
 from .wait import Wait
 
 BUF_SIZE = const(2048)  # the pump's one buffer
@@ -35,6 +35,7 @@ _KEEP = const(256)  # a download: host bytes kept for after it (more waits on th
 _TICK_MS = const(100)  # tick() is called at least this often
 _RECHECK_MS = const(2)  # a busy loop asks the poller about the idle sides this often
 _TRICKLE = const(64)  # line reads under this, twice in a row: a slow line (see gather)
+_FEW = const(16)  # TCPTXDELAY 0: a slow line's bytes gathered up to this many (gap, run)
 _DGRAM_HOST = const(512)  # datagrams: the host's region, the largest datagram it sends
 _DGRAM_MORE = const(128)  # datagrams: what is read at a time onto held bytes
 _DGRAM_ROOM = const(16)  # datagrams: the peer's room for escapes (a datagram is read whole)
@@ -91,6 +92,8 @@ class Pump:
         self._ua = self._ub = 0  # host -> peer bytes still owed to the stream at the end
         self.host_done = False  # the host ended the session itself (its ETX, +++, DTR)
         self.lane = True  # the fast lane (run); False: every chunk takes a pass of the loop
+        self.nap = sleep_us  # the wait of a character's time while a pass gathers (run)
+        self.near_ms = 0  # ... and how recent the line's last bytes are then (0: run's own)
 
     def rest(self):
         """Host bytes after the session's end (after the ETX): the next AT commands.
@@ -140,6 +143,8 @@ class Pump:
         tadd = ticks_add
         decode = dle.decode
         spread = dle.spread
+        put = dle.put
+        nap = self.nap
         lpoll = port.pollable
         lwpoll = port.wpollable
         spoll = getattr(stream, "pollable", stream)
@@ -197,10 +202,24 @@ class Pump:
         hup = False  # the stream hung up or failed: polled only while wanted
         hold_t = 0
         now = tms()
+        baud = getattr(port, "baud", 0) or 115200
         # while a segment is held, a short read of the line is followed by this long without
         # a pass for the line: 64 characters' time at its speed, 1 ms at least (a board's
         # UART keeps 1 KiB meanwhile: boards/)
-        gather = 640000 // (getattr(port, "baud", 0) or 115200) or 1
+        gather = 640000 // baud or 1
+        # TCPTXDELAY 0 (nothing held): a read of fewer than _FEW bytes, the line's last
+        # ones within two characters' time (near, in the ms clock), is a line that brings
+        # them one or a few at a time (a chunk after a quiet line goes at once). The pass
+        # gathers: it waits a character's time (gap, in us: nap) and reads what came
+        # meanwhile into ut, the host region's second half, put after the bytes it has,
+        # again and again up to _FEW, or until a character's time brings nothing (the host
+        # paused: its bytes go, at most a character after its last one). A pass and a
+        # segment for a few bytes, not one each. Inline, in the lane and in the loop: a
+        # function would take a frame from the heap at every call. (Not under 4800 baud:
+        # a pass a byte is rare there, and 16 waits would outlast a tick.)
+        gap = 10000000 // baud if up_on and not dgram and not txdelay_ms and baud >= 4800 \
+            else 0
+        near = self.near_ms or 1 + 20000 // baud
         gather_t = now
         trickle = False
         next_tick = tadd(now, _TICK_MS)
@@ -289,6 +308,14 @@ class Pump:
                         src = mv if k == 0 else ut
                         want = un if k == 0 else un - half
                         n = rxr(src, want) or 0
+                        if gap and 0 < n < _FEW and k == 0 and tdiff(now, up_t) <= near:
+                            while n < _FEW:  # a slow line: gathered (gap, above)
+                                nap(gap)
+                                more = rxr(ut, un - half) or 0
+                                if not more:
+                                    break
+                                put(ut, more, mv, n)  # (n is under ut's start: copied down)
+                                n += more
                         short = n < want
                         if short:
                             lr = False
@@ -503,6 +530,14 @@ class Pump:
                             if obj is lpoll and ev == _IN and up_on and dlemode and sw:
                                 ua = ub = 0
                                 n = rxr(mv, un) or 0
+                                if gap and 0 < n < _FEW and tdiff(now, up_t) <= near:
+                                    while n < _FEW:  # a slow line: gathered (gap, above)
+                                        nap(gap)
+                                        more = rxr(ut, un - half) or 0
+                                        if not more:
+                                            break
+                                        put(ut, more, mv, n)
+                                        n += more
                                 short = n < un
                                 if short:  # (lr as it was: a stale True costs a read)
                                     if txdelay_ms and n < _TRICKLE and trickle:
