@@ -6,6 +6,10 @@ NETWORK = "wlan"  # the ESP32's own radio, network.WLAN(STA_IF)
 # usual pins, 18/19 are free on a DevKit (avoid 6 to 11, the flash, and 34 to 39, inputs
 # only, for outputs). flow = UART.RTS | UART.CTS (1 | 2 on esp32), as an int so that this
 # module imports nothing. rxbuf must be over 128 (the hardware FIFO); txbuf 0 or over 128.
+# timeout_char 1 (ms): the esp32 port sets the receiver's idle timeout from it, one
+# character here, and leaves the FIFO's threshold at ESP-IDF's 120 bytes, so the driver
+# hands bytes on in bursts, at the burst's end; with 0 it sets both to 1 and every byte
+# wakes the modem on its own (docs/boards.md). Reads do not wait for it (timeout 0).
 UART = {
     "id": 2,
     "baudrate": 115200,
@@ -17,6 +21,7 @@ UART = {
     "txbuf": 1024,
     "rxbuf": 1024,
     "timeout": 0,
+    "timeout_char": 1,
 }
 DCD = 21  # output: carrier detect to the host (None: not wired)
 DTR = 22  # input: data terminal ready from the host (None: not wired)

@@ -2,7 +2,8 @@
 NAME = "esp32_sim7600"
 MPY_ARCH = "xtensawin"  # mpy-cross -march for the ESP32 (Xtensa LX6, windowed)
 NETWORK = "ppp"  # the SIM7600 over PPP (lib/modem/net_ppp.py), network.PPP
-# The host's line: as on esp32_devkit. flow = UART.RTS | UART.CTS (1 | 2), as an int.
+# The host's line: as on esp32_devkit (timeout_char: see there). flow = UART.RTS | UART.CTS
+# (1 | 2), as an int.
 UART = {
     "id": 2,
     "baudrate": 115200,
@@ -14,6 +15,7 @@ UART = {
     "txbuf": 1024,
     "rxbuf": 1024,
     "timeout": 0,
+    "timeout_char": 1,
 }
 # The cellular module's line: UART1 moved off its default pins (9/10 are the flash).
 # The module's RTS/CTS are wired too: PPP bursts would overrun the receive buffer.

@@ -4,7 +4,9 @@ MPY_ARCH = "armv6m"  # mpy-cross -march for the RP2040 (Cortex-M0+)
 NETWORK = "wlan"  # the CYW43 radio, network.WLAN(STA_IF)
 # machine.UART(**UART). rp2 takes pin numbers; UART0's pins are TX 0/12/16, RX 1/13/17,
 # CTS 2/14/18, RTS 3/15/19. flow = UART.CTS | UART.RTS (1 | 2 on rp2), as an int so that
-# this module imports nothing. Buffers: 32 to 32766 bytes (256 by default).
+# this module imports nothing. Buffers: 32 to 32766 bytes (256 by default). No timeout_char:
+# rp2 reads on while bytes keep coming, up to what is asked, until the line has been quiet
+# that long, at least 1 ms (its floor at 115200); more would only lengthen it.
 UART = {
     "id": 0,
     "baudrate": 115200,

@@ -170,6 +170,14 @@ class BoardsTest(unittest.TestCase):
             self.assertEqual(port.uart.kw["flow"], FLOW)
             port.set_baud(9600)
             self.assertEqual(port.uart.kw["baudrate"], 9600)
+            # the esp32 boards: the receiver's idle timeout one character (the driver's
+            # timeout_char // its character time in ms), at 115200 and after a change of
+            # speed; rp2 left at its own (a longer one only makes its reads wait longer)
+            if b.MPY_ARCH == "xtensawin":
+                self.assertEqual(b.UART["timeout_char"], 1)
+                self.assertEqual(port.uart.kw["timeout_char"], 12000 // 9600 + 1)
+            else:
+                self.assertFalse("timeout_char" in port.uart.kw)
 
     def test_the_ppp_board_opens_its_modem_uart_and_wlan_boards_open_none(self):
         for name in BOARDS:

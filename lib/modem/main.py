@@ -62,7 +62,7 @@ def line(board):
 
     from .uart import UartPort
 
-    return UartPort(UART(**board.UART))
+    return UartPort(UART(**board.UART), "timeout_char" in board.UART)
 
 
 def make(board, port, flash_dir, logger=None):

@@ -3,10 +3,13 @@ classic modem lines DCD and DTR of a board that wires them."""
 
 
 class UartPort:
-    """A machine.UART (or anything with its read/write API) as the modem's line."""
+    """A machine.UART (or anything with its read/write API) as the modem's line. char: the
+    board gives timeout_char (the esp32 boards: boards/esp32_devkit.py), kept at one
+    character's time in the driver's terms (12 bits, in ms, rounded up) at every speed."""
 
-    def __init__(self, uart):
+    def __init__(self, uart, char=False):
         self.uart = uart
+        self.char = char
         self.rx_stream = self.tx_stream = uart  # the pump calls the UART's own readinto and write
         self.pollable = uart
         self.wpollable = uart
@@ -20,7 +23,10 @@ class UartPort:
 
     def set_baud(self, baud):
         if baud != self.baud:
-            self.uart.init(baudrate=baud)
+            if self.char:
+                self.uart.init(baudrate=baud, timeout_char=12000 // baud + 1)
+            else:
+                self.uart.init(baudrate=baud)
             self.baud = baud
 
 
