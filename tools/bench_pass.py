@@ -77,9 +77,11 @@ def perf_user_share(proc):
     return (total - kernel) / total if total else None
 
 
-def paced(modem, txdelay, size, gap, profile=False):
-    """CPU seconds of the modem per chunk: COUNT chunks of size bytes, gap seconds apart;
-    with profile, (that, the share outside the kernel or None)."""
+def paced(modem, txdelay, size, gap, profile=False, count=COUNT, peer_reads=None):
+    """CPU seconds of the modem per chunk: count chunks of size bytes, gap seconds apart;
+    with profile, (that, the share outside the kernel or None). peer_reads: a list the
+    peer's reads that brought bytes are appended to."""
+    COUNT = count
     B.at(modem.line, "AT#TCPTXDELAY=1,%d" % txdelay)
     chunk = bytes((i * 7 + 1) % 256 for i in range(size)).replace(b"\x10", b"A").replace(
         b"\x03", b"B")  # nothing to escape: the same bytes on the line and at the peer
@@ -115,6 +117,8 @@ def paced(modem, txdelay, size, gap, profile=False):
             raise B.Broken("after the data: %r" % tail[-100:])
         if peer.got[1] != COUNT * size:
             raise B.Broken("the peer got %d of %d bytes" % (peer.got[1], COUNT * size))
+        if peer_reads is not None:
+            peer_reads.append(peer.reads)
         return ((c1 - c0) / COUNT, share) if profile else (c1 - c0) / COUNT
     finally:
         peer.stop()
@@ -223,6 +227,40 @@ def lines_before():
             return None
 
 
+TRICKLE = 16384  # bytes a run, written one at a time
+
+
+def trickle(modem):
+    """3. TCPTXDELAY 0, the host writing a byte at a time at a 115200-baud line's pace: the
+    pump gathers (a character's time at a wait, up to 16 bytes); against the same with the
+    line's speed set to 2400 baud (AT+IPR), where it does not gather and a pass takes each
+    byte as it comes. CPU per KiB, and the peer's reads per KiB (a segment that came alone
+    is one read; segments that came close together may share one)."""
+    res = {}
+    try:
+        for ipr in (115200, 2400):
+            B.at(modem.line, "AT+IPR=%d" % ipr)
+            cpu, reads = [], []
+            for _ in range(ROUNDS):
+                try:
+                    cpu.append(paced(modem, 0, 1, 10 / 115200.0, count=TRICKLE,
+                                     peer_reads=reads))
+                except B.Broken as e:
+                    print("  a byte at a time, IPR %d: no figure (%s)" % (ipr, e))
+            if cpu:
+                res[ipr] = (statistics.median(cpu) * 1024 * 1e6,
+                            statistics.median(reads) * 1024.0 / TRICKLE)
+    finally:
+        B.at(modem.line, "AT+IPR=115200")
+    if len(res) == 2:
+        on, off = res[115200], res[2400]
+        print("  a byte at a time at 115200 baud's pace, TCPTXDELAY 0 (%d B, median of %d):"
+              " %.0f us of CPU and %.0f peer reads per KiB, gathered; %.0f us and %.0f with"
+              " the line at 2400 baud, where the pump does not gather (%.2f and %.2f of it)"
+              % (TRICKLE, ROUNDS, on[0], on[1], off[0], off[1], on[0] / off[0],
+                 on[1] / off[1]))
+
+
 def main():
     up, down = lines_per_chunk()
     up0, down0 = lines_per_chunk(lane=False)
@@ -274,6 +312,7 @@ def main():
             if slow:
                 print("  8 B chunks at 115200 baud, TCPTXDELAY 100: %.1f us a chunk, %.0f us"
                       " per KiB" % (slow * 1e6, slow * 1e6 * 128))
+            trickle(modem)
             errors = modem.errors()
             if errors:
                 print("  the modem logged: %r" % errors[:3])

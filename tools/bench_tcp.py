@@ -149,6 +149,7 @@ class Peer:
         self.connected = threading.Event()
         self.t_up = None
         self.got = None
+        self.reads = 0  # reads that brought bytes: at least one a segment that came alone
         self.tcp = TcpPeer(self._run)
 
     def _run(self, c):
@@ -169,6 +170,7 @@ class Peer:
                 break
             h.update(mv[:k])
             n += k
+            self.reads += 1
         self.t_up = time.perf_counter()
         self.got = (h.hexdigest(), n)
         if sender is not None:
