@@ -10,7 +10,8 @@
 - Commands fed straight to the modem's line handler (tools/bench_cmd.py): microseconds per
   command and the ratio to AT, the saves.
 - The pump's CPU per pass (tools/bench_pass.py): 8-byte and 512-byte chunks sent at once,
-  and a slow host's 8-byte chunks while a segment is held.
+  a slow host's 8-byte chunks while a segment is held, and with TCPTXDELAY 0 a host writing
+  a byte at a time, gathered by the pump or not.
 - The data path (tools/bench_tcp.py): TCP through the modem against socat on the same pty
   path, each way and both at once, DLEMODE 1 and 0, throughput and CPU per MiB; FTPPUT and
   FTPGET against the modem's own TCP; the pump's heap.

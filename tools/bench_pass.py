@@ -11,6 +11,10 @@ chunk:
 2. TCPTXDELAY 100 (the default), the host typing as a 115200-baud line does: 8 bytes every
    0.7 ms. CPU per KiB moved, and per chunk: a pump that wakes for every chunk pays a pass
    each; one that gathers while it holds a segment pays one pass for many.
+3. TCPTXDELAY 0, the host writing a byte at a time at a 115200-baud line's pace: the pump
+   gathers them (a character's time at a wait, up to 16 bytes), against the same with the
+   line's speed set to 2400 baud, where it does not: CPU and the peer's reads per KiB, and
+   what the wait of a character takes on this machine.
 
 First, lines of the pump's own Python per 8-byte chunk, traced under CPython (the bytecode
 a board runs): by the fast lane, by a pass of the loop with the lane off, and by the pump as
@@ -230,6 +234,18 @@ def lines_before():
 TRICKLE = 16384  # bytes a run, written one at a time
 
 
+def nap_us():
+    """What sleep_us(86), the pump's wait of a character at 115200 baud, takes on this
+    machine under the unix port (us, the mean of 1,000), or None."""
+    code = ("import time\nt = time.ticks_us()\nfor i in range(1000):\n    time.sleep_us(86)\n"
+            "print(time.ticks_diff(time.ticks_us(), t) / 1000)")
+    try:
+        return float(subprocess.run([B.MICROPYTHON, "-c", code], capture_output=True,
+                                    text=True, timeout=30).stdout)
+    except (OSError, ValueError, subprocess.SubprocessError):
+        return None
+
+
 def trickle(modem):
     """3. TCPTXDELAY 0, the host writing a byte at a time at a 115200-baud line's pace: the
     pump gathers (a character's time at a wait, up to 16 bytes); against the same with the
@@ -252,6 +268,11 @@ def trickle(modem):
                             statistics.median(reads) * 1024.0 / TRICKLE)
     finally:
         B.at(modem.line, "AT+IPR=115200")
+    nap = nap_us()
+    if nap:
+        print("  the pump's wait of a character at 115200 baud (sleep_us(86)) takes %.0f us on"
+              " this machine: the kernel's sleep and wake-up (a board's sleep_us waits what it"
+              " is asked): what the last byte of a trickle waits more" % nap)
     if len(res) == 2:
         on, off = res[115200], res[2400]
         print("  a byte at a time at 115200 baud's pace, TCPTXDELAY 0 (%d B, median of %d):"
