@@ -277,7 +277,8 @@ def trickle(modem):
         on, off = res[115200], res[2400]
         print("  a byte at a time at 115200 baud's pace, TCPTXDELAY 0 (%d B, median of %d):"
               " %.0f us of CPU and %.0f peer reads per KiB, gathered; %.0f us and %.0f with"
-              " the line at 2400 baud, where the pump does not gather (%.2f and %.2f of it)"
+              " the line at 2400 baud, where the pump does not gather (%.2f and %.2f of it;"
+              " goal: a pass and a segment for a few bytes, not for each)"
               % (TRICKLE, ROUNDS, on[0], on[1], off[0], off[1], on[0] / off[0],
                  on[1] / off[1]))
 
