@@ -5,9 +5,8 @@ or until a wait brings nothing), where it would make a pass and a segment for ea
 The line is a unix-domain stream socket pair: what the host writes is there to read at
 once (a pty hands it over later, by a kernel worker), so each of the pump's waits (its nap,
 replaced here by one that counts them) brings exactly the bytes the test says. The stream
-is a socket pair too, what the pump writes to it recorded. On the unix port (make test) and
-under CPython (host_tests/test_pump.py imports this class); a board without unix-domain
-sockets skips it.
+is a socket pair too, what the pump writes to it recorded. On the unix port and under
+CPython (make test runs device_tests/ on both); a board without unix-domain sockets skips it.
 """
 import unittest
 

@@ -23,11 +23,6 @@ from modem import pump as P  # noqa: E402
 from modem.compat import Stream  # noqa: E402
 from modem.compat import FdPort  # noqa: E402
 
-sys.path.insert(0, str(ROOT / "device_tests"))
-# the pump gathering a slow line's bytes at TCPTXDELAY 0: the unix port's device test, here
-# under CPython too (pytest runs its unittest class)
-from test_gather import TestGather  # noqa: E402,F401
-
 MPY = os.path.join(os.path.dirname(sys.executable), "micropython")
 MiB = 1 << 20
 
