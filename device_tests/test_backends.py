@@ -63,6 +63,19 @@ class WlanTest(Base):
                          ["MY IP: 192.168.4.23", "PEER IP: 192.168.4.1", "OK"])
         self.assertEqual(self.r.send("AT+CSQ"), b"\r\n+CSQ: 21,99\r\n" + OK)
 
+    def test_a_hosts_factory_reset_leaves_the_wifi_network_the_installer_set(self):
+        # a legacy host's start-up string: AT&F resets the spec's parameters only (saved as
+        # such: device_tests/test_params.py)
+        self.r.send('AT#APNSERV="x"')
+        self.assertEqual(self.r.send("AT&F"), OK)
+        self.assertEqual(self.r.send("AT#APNSERV?"), b'\r\n#APNSERV: ""\r\n' + OK)
+        self.assertEqual(self.r.send("AT#VWLAN"),
+                         b'\r\n#WLANSSID: "plant"\r\n#WLANPW: "secret"\r\n' + OK)
+        self.r.send("AT+CGATT=1")
+        self.tick(3)
+        self.assertEqual(self.r.send("AT#CONNECTIONSTART"),
+                         b"\r\n192.168.4.23\r\n\r\nOk_Info_GprsActivation\r\n")
+
     def test_dns_servers_are_given_to_the_network_stack(self):
         import socket
 

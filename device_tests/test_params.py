@@ -331,6 +331,18 @@ class ParamTest(unittest.TestCase):
         self.assertEqual(self.r.send("AT#APNSERV?"), b'\r\n#APNSERV: ""\r\n' + OK)
         self.assertEqual(self.r.restart().send("AT#DLEMODE=1"), b"\r\n#DLEMODE: 1,1\r\n" + OK)
 
+    def test_at_f_keeps_the_boards_own_line_speed_and_wifi_network(self):
+        self.r.send("AT+IPR=9600")
+        self.r.send('AT#WLANSSID="plant"')
+        self.r.send('AT#WLANPW="secret"')
+        self.r.send('AT#APNSERV="x"')
+        self.assertEqual(self.r.send("AT&F"), OK)
+        for r in (self.r, self.r.restart()):  # in use, and as saved
+            self.assertEqual(r.send("AT#APNSERV?"), b'\r\n#APNSERV: ""\r\n' + OK)
+            self.assertEqual(r.send("AT+IPR?"), b"\r\n+IPR: 9600\r\n" + OK)
+            self.assertEqual(r.send("AT#VWLAN"),
+                             b'\r\n#WLANSSID: "plant"\r\n#WLANPW: "secret"\r\n' + OK)
+
     def test_atz_reloads_the_saved_parameters_and_resets_the_session(self):
         self.r.send("AT+CMEE=0")
         self.r.send('AT#APNSERV="saved"')

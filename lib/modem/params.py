@@ -96,13 +96,26 @@ class Params:
             self.values[name] = d
 
     def factory(self):
-        """AT&F: the defaults, saved, then in use; if the save fails the old values stay,
-        as in flash."""
+        """AT&F: the defaults, saved, then in use, but for the board's own installation, the
+        line's speed and the Wi-Fi network (IPR, WLANSSID, WLANPW), which stay as they are:
+        legacy hosts send AT&F as they start, and it must not cut the board off its host or
+        its network (docs/decisions.md). If the save fails the old values stay, as in
+        flash."""
+        v = self.values
+        kept = ("IPR", "WLANSSID", "WLANPW")
+
+        def items():
+            for name, d in _defaults():
+                yield name, v[name] if name in kept else d
+
         try:
-            self._write(_defaults)
+            self._write(items)
         except Exception:
             raise ATError(SAVE_FAILED)
+        was = [v[name] for name in kept]
         self.defaults()
+        for name, x in zip(kept, was):
+            v[name] = x
 
     def load(self):
         """Saved values over defaults; a missing or broken file means defaults. Returns the
