@@ -85,11 +85,10 @@ def paced(modem, txdelay, size, gap, profile=False, count=COUNT, peer_reads=None
     """CPU seconds of the modem per chunk: count chunks of size bytes, gap seconds apart;
     with profile, (that, the share outside the kernel or None). peer_reads: a list the
     peer's reads that brought bytes are appended to."""
-    COUNT = count
     B.at(modem.line, "AT#TCPTXDELAY=1,%d" % txdelay)
     chunk = bytes((i * 7 + 1) % 256 for i in range(size)).replace(b"\x10", b"A").replace(
         b"\x03", b"B")  # nothing to escape: the same bytes on the line and at the peer
-    peer = B.Peer(b"", COUNT * size)
+    peer = B.Peer(b"", count * size)
     try:
         B.at(modem.line, 'AT#TCPSERV=1,"127.0.0.1"')
         B.at(modem.line, "AT#TCPPORT=1,%d" % peer.tcp.port)
@@ -101,7 +100,7 @@ def paced(modem, txdelay, size, gap, profile=False, count=COUNT, peer_reads=None
         prof = perf_start(pid) if profile else None
         c0 = B.cpu(pid)
         t_next = time.perf_counter()
-        for _ in range(COUNT):
+        for _ in range(count):
             off = 0
             while off < size:
                 try:
@@ -119,11 +118,11 @@ def paced(modem, txdelay, size, gap, profile=False, count=COUNT, peer_reads=None
         tail = B.read_more(modem.fd, b"", B.CLOSED)
         if not tail.endswith(B.CLOSED):
             raise B.Broken("after the data: %r" % tail[-100:])
-        if peer.got[1] != COUNT * size:
-            raise B.Broken("the peer got %d of %d bytes" % (peer.got[1], COUNT * size))
+        if peer.got[1] != count * size:
+            raise B.Broken("the peer got %d of %d bytes" % (peer.got[1], count * size))
         if peer_reads is not None:
             peer_reads.append(peer.reads)
-        return ((c1 - c0) / COUNT, share) if profile else (c1 - c0) / COUNT
+        return ((c1 - c0) / count, share) if profile else (c1 - c0) / count
     finally:
         peer.stop()
 

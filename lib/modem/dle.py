@@ -22,7 +22,9 @@ state is new_state(): array('i') of [ST_DLE, ST_ETX, ST_USED, ST_OFF]:
 mask7(buf, n): clear the top bit of buf[0:n] in place (FTPTYPE A uploads, spec 3.1.3).
 
 put(src, n, dst, off): copy src[0:n] to dst[off:off + n] (no memoryview of dst at off is
-    made: the pump's data path allocates nothing). src and dst must not overlap.
+    made: the pump's data path allocates nothing), a byte at a time from the first: the two
+    may overlap where dst's part starts at or before src's (a copy down, as the pump makes
+    when it puts the line's bytes after those it holds or takes an ETX out), never after.
 
 slot(src, j, table) -> int: which of table's names src[2:j] is (core.Modem.execute: the
     name of a one-command line after its "AT", as typed, a..z taken as A..Z), or -1. table

@@ -104,7 +104,7 @@ class Params:
         v = self.values
         kept = ("IPR", "WLANSSID", "WLANPW")
 
-        def items():
+        def items():  # (a pair at a time: a dict of them all is a 1 KB piece of heap)
             for name, d in _defaults():
                 yield name, v[name] if name in kept else d
 
@@ -112,10 +112,8 @@ class Params:
             self._write(items)
         except Exception:
             raise ATError(SAVE_FAILED)
-        was = [v[name] for name in kept]
-        self.defaults()
-        for name, x in zip(kept, was):
-            v[name] = x
+        for name, d in items():
+            v[name] = d
 
     def load(self):
         """Saved values over defaults; a missing or broken file means defaults. Returns the
